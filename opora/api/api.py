@@ -1,0 +1,20 @@
+"""The versioned JSON API: /api/v1/, schema at /api/v1/openapi.json, docs at /api/docs."""
+
+from ninja import NinjaAPI
+
+from .auth import TokenAuth
+from .customers import router as customers_router
+from .errors import install_error_handlers
+from .tickets import router as tickets_router
+
+api = NinjaAPI(
+    title="Opora API",
+    version="1",
+    description="Everything the Opora UI does. Authenticate with `Authorization: Bearer <token>`; "
+    'errors are always {"error": {"code", "message", "fields"}}.',
+    auth=TokenAuth(),
+    urls_namespace="api-v1",
+)
+install_error_handlers(api)
+api.add_router("", customers_router)
+api.add_router("", tickets_router)

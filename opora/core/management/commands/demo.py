@@ -1,0 +1,44 @@
+"""`opora demo`: migrate, seed demo data once, start the task worker, serve on 127.0.0.1:8000."""
+
+import subprocess
+import sys
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from opora.core.demo import DEMO_PASSWORD, STAFF, already_seeded, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Set up the embedded demo (SQLite + demo data) and serve it"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument("--no-serve", action="store_true", help="Migrate and seed, then exit")
+        parser.add_argument("--tickets", type=int, default=2000)
+
+    def handle(self, *args, addr: str, no_serve: bool, tickets: int, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        if already_seeded():
+            self.stdout.write("Demo data already present; keeping it.")
+        else:
+            self.stdout.write("Seeding demo data…")
+            summary = seed_demo(tickets=tickets)
+            self.stdout.write(
+                f"Seeded {summary.tickets} tickets, {summary.messages} messages, {summary.customers} customers "
+                f"in {summary.organisations} organisations, {summary.users} users."
+            )
+            self.stdout.write(f"API token for admin (shown once): {summary.api_token}")
+        self.stdout.write(self.style.SUCCESS(f"\nOpora demo: http://{addr}/"))
+        self.stdout.write(f"Log in with any of these, password «{DEMO_PASSWORD}»:")
+        for username, first, last, role, _team, _language in STAFF:
+            self.stdout.write(f"  {username:<8} {first} {last} ({role.label})")
+        self.stdout.write("  client   a customer (portal)\n")
+        if no_serve:
+            return
+        worker = subprocess.Popen([sys.executable, "-m", "opora.cli", "db_worker"])
+        try:
+            call_command("runserver", addr, use_reloader=False)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=10)
