@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "opora.tickets",
     "opora.portal",
     "opora.api",
+    "opora.sla",
+    "opora.mail",
+    "opora.workforce",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,8 @@ from opora.customers.models import Customer
 from .models import (
     Channel,
     ContactReason,
+    CustomField,
+    CustomFieldKind,
     MessageKind,
     Priority,
     Status,
@@ -75,6 +77,12 @@ class TicketPropertiesForm(forms.ModelForm):
     reason = ReasonChoiceField(queryset=reasons(), required=False, label=_("Contact reason"))
     assignee = forms.ModelChoiceField(queryset=staff_users(), required=False, label=_("Assignee"))
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separated by commas"))
+    collaborators = forms.ModelMultipleChoiceField(
+        queryset=staff_users(),
+        required=False,
+        label=_("Collaborators"),
+        help_text=_("Colleagues who help; the assignee stays accountable"),
+    )
 
     class Meta:
         model = Ticket
@@ -96,8 +104,44 @@ class TicketPropertiesForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["reason"].queryset = reasons()
         self.fields["assignee"].queryset = staff_users()
+        self.fields["collaborators"].queryset = staff_users()
         if self.instance.pk:
             self.fields["tags"].initial = ", ".join(tag.name for tag in self.instance.tags.all())
+            self.fields["collaborators"].initial = list(self.instance.collaborators.all())
+        self._add_custom_fields()
+
+    def _add_custom_fields(self) -> None:
+        """One form field per active custom field definition, named custom__<key>."""
+        values = self.instance.custom_fields if self.instance.pk else {}
+        for definition in CustomField.objects.filter(is_active=True):
+            name = f"custom__{definition.key}"
+            if definition.kind == CustomFieldKind.CHOICE:
+                field = forms.ChoiceField(
+                    choices=[("", "—"), *((c, c) for c in definition.choices)]
+                )
+            elif definition.kind == CustomFieldKind.NUMBER:
+                field = forms.FloatField()
+            elif definition.kind == CustomFieldKind.CHECKBOX:
+                field = forms.BooleanField()
+            elif definition.kind == CustomFieldKind.DATE:
+                field = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+            else:
+                field = forms.CharField(max_length=500)
+            field.required = False
+            field.label = definition.label
+            field.initial = values.get(definition.key)
+            self.fields[name] = field
+
+    def custom_field_values(self) -> dict:
+        """Values to store: dates as ISO strings, empty choices and texts left out."""
+        values = {}
+        for name, value in self.cleaned_data.items():
+            if not name.startswith("custom__") or value in ("", None):
+                continue
+            values[name.removeprefix("custom__")] = (
+                value.isoformat() if hasattr(value, "isoformat") else value
+            )
+        return values
 
     def clean_tags(self) -> list[str]:
         return [name.strip() for name in self.cleaned_data["tags"].split(",") if name.strip()]

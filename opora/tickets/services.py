@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +15,7 @@ from opora.core.errors import Forbidden, InvalidInput, InvalidTransition
 from opora.core.html import sanitize_html
 from opora.customers.models import Customer
 
+from . import signals
 from .attachments import IncomingFile, check_file, store_files
 from .models import (
     AuditAction,
@@ -194,6 +194,7 @@ def create_ticket(data: NewTicket, actor: Actor) -> Ticket:
         body_html=sanitize_html(data.body_html) if data.body_html else "",
     )
     store_files(message, data.files)
+    signals.ticket_created.send(sender=Ticket, ticket=ticket, message=message, actor=actor)
     return ticket
 
 
@@ -246,17 +247,12 @@ def add_message(
     )
     store_files(message, files)
     _audit(ticket, actor, AuditAction.NOTED if kind == MessageKind.NOTE else AuditAction.REPLIED)
+    signals.message_added.send(sender=Ticket, ticket=ticket, message=message, actor=actor)
 
     changes: dict[str, Any] = {}
     if from_customer:
-        if ticket.status == Status.SOLVED:
-            Ticket.objects.filter(pk=ticket.pk).update(reopen_count=F("reopen_count") + 1)
-            ticket.reopen_count += 1
-            _audit(ticket, actor, AuditAction.REOPENED, "status", Status.SOLVED, Status.OPEN)
-            ticket.status = Status.OPEN
-            ticket.solved_at = None
-            ticket.save(update_fields=["status", "solved_at", "updated_at"])
-        elif ticket.status in {Status.PENDING, Status.ON_HOLD}:
+        # A reply reopens a solved ticket (counted as a reopen) or wakes a waiting one.
+        if ticket.status in {Status.SOLVED, Status.PENDING, Status.ON_HOLD}:
             changes["status"] = Status.OPEN
     elif kind == MessageKind.REPLY:
         if ticket.first_response_at is None:
@@ -306,7 +302,7 @@ def _display(value: Any) -> str:
 def _apply_changes(
     ticket: Ticket, actor: Actor, changes: Mapping[str, Any], *, check_transitions: bool = True
 ) -> list[str]:
-    changed: list[str] = []
+    changed: dict[str, tuple[Any, Any]] = {}
     for name, new in changes.items():
         if name not in EDITABLE_FIELDS:
             raise InvalidInput(
@@ -343,11 +339,12 @@ def _apply_changes(
                 _("Tickets can only be assigned to support staff"), fields={"assignee": "not_staff"}
             )
         setattr(ticket, name, new)
-        changed.append(name)
+        changed[name] = (old, new)
         _audit(ticket, actor, AuditAction.CHANGED, name, _display(old), _display(new))
     if changed:
         ticket.save()
-    return changed
+        signals.ticket_changed.send(sender=Ticket, ticket=ticket, actor=actor, changes=changed)
+    return list(changed)
 
 
 @transaction.atomic
@@ -358,6 +355,7 @@ def update_ticket(
     *,
     tags: Iterable[str] | None = None,
     custom_fields: Mapping[str, Any] | None = None,
+    collaborators: Iterable[User] | None = None,
 ) -> Ticket:
     """Set fields by hand (status transitions checked), recording old → new for each."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
@@ -384,7 +382,23 @@ def update_ticket(
             )
             ticket.custom_fields = merged
             ticket.save(update_fields=["custom_fields", "updated_at"])
+    if collaborators is not None:
+        _set_collaborators(ticket, actor, collaborators)
     return ticket
+
+
+def _set_collaborators(ticket: Ticket, actor: Actor, users: Iterable[User]) -> None:
+    users = list(users)
+    if any(not user.is_agent_like for user in users):
+        raise InvalidInput(
+            _("Only support staff can collaborate on tickets"),
+            fields={"collaborators": "not_staff"},
+        )
+    old = sorted(str(user) for user in ticket.collaborators.all())
+    ticket.collaborators.set(users)
+    new = sorted(str(user) for user in users)
+    if old != new:
+        _audit(ticket, actor, AuditAction.CHANGED, "collaborators", ", ".join(old), ", ".join(new))
 
 
 def bulk_update(

@@ -219,7 +219,14 @@ def update_properties(request: HttpRequest, pk: int) -> HttpResponse:
     ticket.refresh_from_db()
     changes = {name: form.cleaned_data[name] for name in form.Meta.fields}
     try:
-        services.update_ticket(ticket, _actor(request), changes, tags=form.cleaned_data["tags"])
+        services.update_ticket(
+            ticket,
+            _actor(request),
+            changes,
+            tags=form.cleaned_data["tags"],
+            custom_fields=form.custom_field_values(),
+            collaborators=form.cleaned_data["collaborators"],
+        )
     except OporaError as error:
         _show_error(request, error)
     else:

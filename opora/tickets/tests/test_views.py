@@ -104,6 +104,34 @@ def test_properties_form_goes_through_audited_service(anna, carol, make_ticket, 
     assert ticket.audit_events.filter(field="priority", actor=anna).exists()
 
 
+def test_properties_form_sets_collaborators_and_custom_fields(
+    anna, lead, carol, make_ticket, client_for
+):
+    from opora.tickets.models import CustomField, CustomFieldKind
+
+    CustomField.objects.create(
+        key="plan", name="Тариф", kind=CustomFieldKind.CHOICE, choices=["basic", "pro"]
+    )
+    ticket = make_ticket(carol)
+    form = {
+        "status": "open",
+        "priority": "normal",
+        "type": "question",
+        "team": ticket.team_id,
+        "collaborators": [lead.pk],
+        "custom__plan": "pro",
+    }
+    client_for(anna).post(f"/desk/tickets/{ticket.pk}/update/", form)
+    ticket.refresh_from_db()
+    assert list(ticket.collaborators.all()) == [lead]
+    assert ticket.custom_fields == {"plan": "pro"}
+    assert ticket.audit_events.filter(field="collaborators", new_value="Lead").exists()
+    assert (
+        'value="pro" selected'
+        in client_for(anna).get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    )
+
+
 def test_invalid_transition_in_form_shows_message_and_changes_nothing(
     anna, carol, make_ticket, client_for
 ):
