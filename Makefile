@@ -49,10 +49,12 @@ test-postgres: $(VENV)/.dev
 ## Benchmarks (see bench/README.md)
 bench: $(VENV)/.dev
 	$(PY) bench/erlang.py
+	$(PY) bench/mail_ingest.py
 
 ## Recompile translations after editing opora/locale/*/LC_MESSAGES/django.po
 messages: $(VENV)/.dev
-	cd opora && PYTHONPATH=.. DJANGO_SETTINGS_MODULE=opora.settings ../$(PY) -m django compilemessages
+	$(PY) -c 'import glob, polib; [polib.pofile(p).save_as_mofile(p[:-2] + "mo") for p in glob.glob("opora/locale/*/LC_MESSAGES/django.po")]'
+
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

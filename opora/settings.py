@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "axes",
     "django_tasks",
     "django_tasks_db",
     "opora.core",
@@ -86,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as its documentation asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "opora.urls"
@@ -127,6 +130,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # Counts failed logins per account and address and locks them out (django-axes).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("OPORA_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("OPORA_LOGIN_LOCKOUT_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -193,6 +206,14 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Opora <support@opora.localhost>")
 
+# E-mail channel: spooled mail waits here until it is committed; Message-IDs use this domain.
+OPORA_MAIL_SPOOL_DIR = Path(os.environ.get("OPORA_MAIL_SPOOL_DIR", DATA_DIR / "spool"))
+OPORA_MAIL_DOMAIN = os.environ.get("OPORA_MAIL_DOMAIN", "opora.localhost")
+OPORA_MAIL_MAX_MESSAGE_BYTES = int(os.environ.get("OPORA_MAIL_MAX_MESSAGE_BYTES", str(50 * 1024 * 1024)))
+OPORA_MAIL_MAX_SEND_ATTEMPTS = int(os.environ.get("OPORA_MAIL_MAX_SEND_ATTEMPTS", "5"))
+# The promise quoted in the automatic acknowledgement ("a human reply within 24 hours").
+OPORA_FIRST_REPLY_PROMISE_HOURS = int(os.environ.get("OPORA_FIRST_REPLY_PROMISE_HOURS", "24"))
+
 # Attachments: refused above this size, and only these kinds are accepted.
 OPORA_MAX_ATTACHMENT_BYTES = int(
     os.environ.get("OPORA_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024))
@@ -218,6 +239,8 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = env_bool("OPORA_SECURE_COOKIES", True)
     SECURE_SSL_REDIRECT = env_bool("OPORA_SSL_REDIRECT", False)
     SECURE_HSTS_SECONDS = int(os.environ.get("OPORA_HSTS_SECONDS", "0"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("OPORA_HSTS_INCLUDE_SUBDOMAINS")
+    SECURE_HSTS_PRELOAD = env_bool("OPORA_HSTS_PRELOAD")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {

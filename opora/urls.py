@@ -14,6 +14,7 @@ urlpatterns = [
     path("desk/", include("opora.tickets.urls")),
     path("desk/customers/", include("opora.customers.urls")),
     path("portal/", include("opora.portal.urls")),
+    path("workforce/", include("opora.workforce.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api-docs"),

@@ -25,6 +25,7 @@ PUBLIC = {
 OWNERS = {
     "desk:": "staff",
     "customers:": "staff",
+    "workforce:": "staff",
     "portal:": "customer",
     "admin:": "admin-site",
     "api-v1:": "api",
@@ -84,6 +85,7 @@ def staff_and_customer_routes():
         ("desk:", "desk/"),
         ("customers:", "desk/customers/"),
         ("portal:", "portal/"),
+        ("workforce:", "workforce/"),
     ):
         for name, pattern in walk(get_resolver()):
             if name.startswith(prefix) and name not in PUBLIC:

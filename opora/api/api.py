@@ -2,6 +2,8 @@
 
 from ninja import NinjaAPI
 
+from opora.sla.api import router as sla_router
+
 from .auth import TokenAuth
 from .customers import router as customers_router
 from .errors import install_error_handlers
@@ -18,3 +20,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("", customers_router)
 api.add_router("", tickets_router)
+api.add_router("", sla_router)

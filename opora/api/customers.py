@@ -50,7 +50,7 @@ def _resolve_links(data: dict) -> dict:
 
 
 def _email_taken(email: str, exclude_pk: int | None = None) -> None:
-    if email and Customer.objects.filter(email__iexact=email).exclude(pk=exclude_pk).exists():
+    if email and Customer.objects.with_email(email).exclude(pk=exclude_pk).exists():
         raise InvalidInput(
             "A customer with this e-mail already exists",
             fields={"email": "duplicate"},

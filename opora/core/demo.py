@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from opora.accounts.models import ApiToken, Role, SupportLine, Team, User
 from opora.customers.models import Customer, Organisation, OrganisationKind, Tier
+from opora.mail.models import Mailbox
 from opora.tickets.models import (
     AuditAction,
     AuditEvent,
@@ -30,6 +31,8 @@ from opora.tickets.models import (
 )
 
 DEMO_PASSWORD = "opora-demo"
+DEMO_MAILBOX = "support@opora.localhost"
+DEMO_SMTP_PORT = 2525
 
 TEAMS = [
     ("Первая линия", SupportLine.FIRST, "Все обращения клиентов"),
@@ -694,6 +697,7 @@ def seed_demo(
     )
     Ticket.objects.update(updated_at=Subquery(latest))
 
+    Mailbox.objects.create(address=DEMO_MAILBOX, name="Опора — поддержка", team=teams[0])
     _token, raw_token = ApiToken.issue(staff[0], "demo")
     return DemoSummary(
         users=User.objects.count(),

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from opora.accounts.models import ApiToken, Role, SupportLine, Team, User
 from opora.customers.models import Customer, Organisation
@@ -28,6 +29,14 @@ def make_user(username: str, role: str, **extra) -> User:
     user.set_password(PASSWORD)
     user.save()
     return user
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Assertions read English; tests about Russian switch the language themselves."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

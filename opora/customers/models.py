@@ -40,6 +40,12 @@ class Organisation(models.Model):
         return self.name
 
 
+class CustomerQuerySet(models.QuerySet):
+    def with_email(self, address: str) -> "CustomerQuerySet":
+        """Case-insensitive match that uses the unique index on LOWER(email)."""
+        return self.alias(email_lower=Lower("email")).filter(email_lower=address.strip().lower())
+
+
 class Customer(models.Model):
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -77,6 +83,8 @@ class Customer(models.Model):
         related_name="customer",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = CustomerQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

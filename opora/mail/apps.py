@@ -6,3 +6,6 @@ class MailConfig(AppConfig):
     name = "opora.mail"
     label = "mail"
     verbose_name = _("E-mail channel")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the ticket signal receivers)

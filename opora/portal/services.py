@@ -42,7 +42,7 @@ def sign_up(name: str, email: str, password: str, language: str) -> tuple[User, 
         raise InvalidInput(" ".join(error.messages), fields={"password": "weak"}) from error
     user.set_password(password)
     user.save()
-    existing = Customer.objects.filter(email__iexact=email).first()
+    existing = Customer.objects.with_email(email).first()
     if existing is None:
         Customer.objects.create(name=name, email=email, language=language, user=user)
         return user, False
@@ -73,7 +73,7 @@ def verify(token: str) -> User:
     user = User.objects.select_for_update().get(pk=data["user"])
     if user.email != data["email"]:
         raise InvalidInput(_("This confirmation link is invalid or has expired"))
-    customer = Customer.objects.select_for_update().filter(email__iexact=user.email).first()
+    customer = Customer.objects.select_for_update().with_email(user.email).first()
     if customer is None:
         Customer.objects.create(name=user.first_name or user.email, email=user.email, user=user)
     elif customer.user_id in (None, user.pk):

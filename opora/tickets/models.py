@@ -287,6 +287,8 @@ class Message(models.Model):
     body = models.TextField(_("text"))
     # Sanitised (nh3) HTML as received from outside; empty when the message was plain text.
     body_html = models.TextField(blank=True)
+    # Quoted history and signature from e-mail: collapsed in the timeline, never thrown away.
+    quoted_text = models.TextField(blank=True)
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
 
     class Meta:
@@ -367,6 +369,7 @@ class AuditAction(models.TextChoices):
     LINKED = "linked", _("linked")
     SPLIT = "split", _("split")
     ATTACHED = "attached", _("attached a file")
+    NOTIFIED = "notified", _("notified the customer")
 
 
 class AuditEvent(models.Model):

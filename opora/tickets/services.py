@@ -78,6 +78,7 @@ class NewTicket:
     body: str
     channel: str = Channel.WEB
     body_html: str = ""
+    quoted_text: str = ""
     priority: str = Priority.NORMAL
     type: str = TicketType.QUESTION
     reason: ContactReason | None = None
@@ -116,6 +117,8 @@ def _require_text(value: str, field_name: str, label: str) -> str:
 
 def clean_custom_fields(values: Mapping[str, Any]) -> dict[str, Any]:
     """Check custom field values against their definitions; unknown keys are an error, not ignored."""
+    if not values:
+        return {}
     definitions = {
         f.key: f for f in CustomField.objects.filter(is_active=True, key__in=list(values))
     }
@@ -192,6 +195,7 @@ def create_ticket(data: NewTicket, actor: Actor) -> Ticket:
         author_user=None if from_customer else actor.user,
         body=body,
         body_html=sanitize_html(data.body_html) if data.body_html else "",
+        quoted_text=data.quoted_text,
     )
     store_files(message, data.files)
     signals.ticket_created.send(sender=Ticket, ticket=ticket, message=message, actor=actor)
@@ -207,6 +211,7 @@ def add_message(
     kind: str = MessageKind.REPLY,
     channel: str | None = None,
     body_html: str = "",
+    quoted_text: str = "",
     files: list[IncomingFile] | None = None,
     status_after: str | None = None,
 ) -> Message:
@@ -216,8 +221,9 @@ def add_message(
     for incoming in files:
         check_file(incoming)
     from_customer = actor.customer is not None
+    # A note comes from staff or from Opora itself (an actor without a user), never a customer.
     if kind == MessageKind.NOTE and (
-        from_customer or actor.user is None or not actor.user.is_agent_like
+        from_customer or (actor.user is not None and not actor.user.is_agent_like)
     ):
         raise Forbidden(_("Only support staff may add internal notes"))
     if (
@@ -234,7 +240,9 @@ def add_message(
             raise InvalidTransition(
                 _("Ticket #%(number)s is closed; open a follow-up instead") % {"number": ticket.pk}
             )
-        return _follow_up(ticket, actor, body, channel or ticket.channel, body_html, files)
+        return _follow_up(
+            ticket, actor, body, channel or ticket.channel, body_html, quoted_text, files
+        )
 
     message = Message.objects.create(
         ticket=ticket,
@@ -244,6 +252,7 @@ def add_message(
         author_user=None if from_customer else actor.user,
         body=body,
         body_html=sanitize_html(body_html) if body_html else "",
+        quoted_text=quoted_text,
     )
     store_files(message, files)
     _audit(ticket, actor, AuditAction.NOTED if kind == MessageKind.NOTE else AuditAction.REPLIED)
@@ -272,7 +281,13 @@ def add_message(
 
 
 def _follow_up(
-    closed: Ticket, actor: Actor, body: str, channel: str, body_html: str, files: list[IncomingFile]
+    closed: Ticket,
+    actor: Actor,
+    body: str,
+    channel: str,
+    body_html: str,
+    quoted_text: str,
+    files: list[IncomingFile],
 ) -> Message:
     follow_up = create_ticket(
         NewTicket(
@@ -280,6 +295,7 @@ def _follow_up(
             subject=closed.subject,
             body=body,
             body_html=body_html,
+            quoted_text=quoted_text,
             channel=channel,
             priority=closed.priority,
             type=closed.type,

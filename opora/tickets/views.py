@@ -125,8 +125,9 @@ def _timeline(ticket):
     """Messages and audit events in one chronological stream."""
     entries = [
         ("message", message.created_at, message)
+        # "email" is the e-mail envelope (delivery state) where the message travelled by mail.
         for message in ticket.messages.select_related(
-            "author_user", "author_customer"
+            "author_user", "author_customer", "email"
         ).prefetch_related("attachments")
     ]
     entries += [

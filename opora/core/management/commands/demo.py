@@ -6,7 +6,14 @@ import sys
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from opora.core.demo import DEMO_PASSWORD, STAFF, already_seeded, seed_demo
+from opora.core.demo import (
+    DEMO_MAILBOX,
+    DEMO_PASSWORD,
+    DEMO_SMTP_PORT,
+    STAFF,
+    already_seeded,
+    seed_demo,
+)
 
 
 class Command(BaseCommand):
@@ -36,9 +43,20 @@ class Command(BaseCommand):
         self.stdout.write("  client   a customer (portal)\n")
         if no_serve:
             return
-        worker = subprocess.Popen([sys.executable, "-m", "opora.cli", "db_worker"])
+        self.stdout.write(
+            f"Mail to {DEMO_MAILBOX} at SMTP 127.0.0.1:{DEMO_SMTP_PORT} becomes a ticket; "
+            "outgoing mail is printed here."
+        )
+        # The task worker (replies, acknowledgements) and the inbound SMTP endpoint run beside the web server.
+        helpers = [
+            subprocess.Popen([sys.executable, "-m", "opora.cli", "db_worker"]),
+            subprocess.Popen(
+                [sys.executable, "-m", "opora.cli", "smtpd", "--port", str(DEMO_SMTP_PORT)]
+            ),
+        ]
         try:
             call_command("runserver", addr, use_reloader=False)
         finally:
-            worker.terminate()
-            worker.wait(timeout=10)
+            for process in helpers:
+                process.terminate()
+                process.wait(timeout=10)

@@ -1,0 +1,218 @@
+"""E-mail ingest throughput: parse + thread + store a realistic mix of mail, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/mail_ingest.py                      # 10,000 messages on SQLite and, if reachable, PostgreSQL
+    .venv/bin/python bench/mail_ingest.py --processes 2        # ingest processes sharing the database (default: one per core)
+    .venv/bin/python bench/mail_ingest.py --smoke              # 500 messages (CI)
+    PG_BENCH_URL=postgres://postgres@127.0.0.1:5432/postgres   # where to create the scratch database
+
+Prints messages/s for each backend and PASS/FAIL against the bar (>= 200 messages/s on PostgreSQL).
+The mix: new tickets from new and known senders (UTF-8, KOI8-R, Windows-1251), replies that thread by
+In-Reply-To, replies that thread by [#number], auto-replies, and duplicate deliveries (10 %).
+"""
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+BAR_PER_SECOND = 200
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def generate(count: int, seed: int = 7) -> list[bytes]:
+    rng = random.Random(seed)
+    senders = [f"client{n}@example{n % 40}.ru" for n in range(800)]
+    subjects = [
+        "Не работает касса",
+        "Счёт за октябрь",
+        "Password reset",
+        "Ошибка синхронизации",
+        "Где мой заказ?",
+    ]
+    charsets = ["utf-8", "utf-8", "koi8-r", "windows-1251"]
+    sent_ids: list[tuple[str, str]] = []  # (message id, sender) of earlier mail, to reply to
+    messages: list[bytes] = []
+    while len(messages) < count:
+        roll = rng.random()
+        if roll < 0.10 and messages:
+            messages.append(rng.choice(messages))  # the same delivery again
+            continue
+        message = EmailMessage()
+        sender = rng.choice(senders)
+        message_id = make_msgid(domain=sender.split("@")[1])
+        if roll < 0.40 and sent_ids:
+            parent, sender = rng.choice(sent_ids)
+            message["In-Reply-To"] = parent
+            message["References"] = parent
+            subject = "Re: " + rng.choice(subjects)
+        elif roll < 0.45:
+            message["Auto-Submitted"] = "auto-replied"
+            subject = "Автоответ: в отпуске"
+        else:
+            subject = rng.choice(subjects)
+        message["From"] = sender
+        message["To"] = "support@opora.test"
+        message["Subject"] = subject
+        message["Message-ID"] = message_id
+        body = f"Здравствуйте! {subject}. Заказ {rng.randrange(10000, 99999)}.\n\n> Предыдущее письмо\n> цитата\n"
+        message.set_content(body, charset=rng.choice(charsets))
+        messages.append(bytes(message))
+        sent_ids.append((message_id, sender))
+    return messages
+
+
+def _setup_django():
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def setup() -> None:
+    """Migrate the scratch database and create the mailbox (once, before the workers start)."""
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from opora.accounts.models import SupportLine, Team
+    from opora.mail.models import Mailbox
+
+    team = Team.objects.create(name="Первая линия", line=SupportLine.FIRST, is_default=True)
+    Mailbox.objects.create(address="support@opora.test", team=team)
+
+
+def work(count: int, shard: int, shards: int) -> None:
+    """Ingest this worker's share, sharded by sender so a conversation stays in order in one process
+    (as one SMTP client's mail arrives in order). Prints the wall-clock span of the ingest loop."""
+    _setup_django()
+    from opora.mail.ingest import ingest
+
+    mine = [raw for raw in generate(count) if hash_of_sender(raw) % shards == shard]
+    started = time.time()
+    for raw in mine:
+        ingest(raw, via="smtp", mailbox="support@opora.test")
+    print(f"{started} {time.time()} {len(mine)}")
+
+
+def hash_of_sender(raw: bytes) -> int:
+    sender = raw.split(b"From: ", 1)[1].split(b"\n", 1)[0].strip()
+    return int.from_bytes(sender[-4:].ljust(4, b"_"), "big")
+
+
+def report() -> None:
+    _setup_django()
+    from opora.mail.models import InboundMail
+    from opora.tickets.models import Ticket
+
+    print(
+        f"{Ticket.objects.count()} tickets, {InboundMail.objects.count()} distinct messages stored"
+    )
+
+
+def measure(database_url: str | None, count: int, processes: int) -> float | None:
+    """Run the workers against one fresh database; returns messages/s over the span of all loops."""
+    with tempfile.TemporaryDirectory() as data_dir:
+        env = {
+            **os.environ,
+            "OPORA_DATA_DIR": data_dir,
+            "SECRET_KEY": "bench",
+            "DJANGO_SETTINGS_MODULE": "opora.settings",
+        }
+        env.pop("DATABASE_URL", None)
+        if database_url:
+            env["DATABASE_URL"] = database_url
+
+        def launch(*arguments: str) -> subprocess.Popen:
+            return subprocess.Popen(
+                [sys.executable, __file__, *arguments],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+
+        if launch("--setup").wait():
+            return None
+        workers = [
+            launch("--work", str(shard), str(processes), "--messages", str(count))
+            for shard in range(processes)
+        ]
+        spans = []
+        for worker in workers:
+            out, err = worker.communicate()
+            if worker.returncode:
+                sys.stderr.write(err[-3000:])
+                return None
+            start, end, _done = out.split()
+            spans.append((float(start), float(end)))
+        elapsed = max(end for _, end in spans) - min(start for start, _ in spans)
+        summary = launch("--report").communicate()[0].strip()
+    rate = count / elapsed
+    name = "PostgreSQL" if database_url else "SQLite"
+    print(
+        f"{name:<10} {count} messages, {processes} processes, {elapsed:.1f} s = {rate:,.0f} messages/s ({summary})"
+    )
+    return rate
+
+
+def scratch_postgres(admin_url: str) -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as connection:
+            connection.execute("DROP DATABASE IF EXISTS opora_bench_mail")
+            connection.execute("CREATE DATABASE opora_bench_mail")
+    except Exception as error:  # no server: the PostgreSQL figure is reported as skipped
+        print(f"PostgreSQL skipped: {error}")
+        return None
+    return admin_url.rsplit("/", 1)[0] + "/opora_bench_mail"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--smoke", action="store_true", help="500 messages, for CI")
+    parser.add_argument(
+        "--processes", type=int, default=os.cpu_count() or 1, help="ingest processes (one per core)"
+    )
+    parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--work", nargs=2, type=int, metavar=("SHARD", "SHARDS"), help=argparse.SUPPRESS
+    )
+    parser.add_argument("--report", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    count = 500 if args.smoke else args.messages
+    if args.setup:
+        setup()
+        return 0
+    if args.work:
+        work(count, *args.work)
+        return 0
+    if args.report:
+        report()
+        return 0
+    measure(None, count, args.processes)
+    postgres_url = scratch_postgres(
+        os.environ.get("PG_BENCH_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    )
+    if postgres_url is None:
+        return 0
+    rate = measure(postgres_url, count, args.processes)
+    if rate is None:
+        return 1
+    verdict = "PASS" if rate >= BAR_PER_SECOND else "FAIL"
+    print(f"{verdict}: {rate:,.0f} messages/s on PostgreSQL against the bar of {BAR_PER_SECOND}/s")
+    return 0 if verdict == "PASS" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
