@@ -48,8 +48,11 @@ test-postgres: $(VENV)/.dev
 
 ## Benchmarks (see bench/README.md)
 bench: $(VENV)/.dev
-	$(PY) bench/erlang.py
-	$(PY) bench/mail_ingest.py
+	status=0; \
+	$(PY) bench/erlang.py || status=1; \
+	$(PY) bench/mail_ingest.py || status=1; \
+	DATABASE_URL=$(PG_TEST_URL) OPORA_TESTING=1 $(PY) bench/sla.py || status=1; \
+	exit $$status
 
 ## Recompile translations after editing opora/locale/*/LC_MESSAGES/django.po
 messages: $(VENV)/.dev

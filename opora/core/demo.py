@@ -12,7 +12,10 @@ from django.utils import timezone
 from opora.accounts.models import ApiToken, Role, SupportLine, Team, User
 from opora.customers.models import Customer, Organisation, OrganisationKind, Tier
 from opora.mail.models import Mailbox
+from opora.sla import services as sla_services
+from opora.sla.models import BusinessCalendar, SlaPolicy
 from opora.tickets.models import (
+    UNSOLVED_STATUSES,
     AuditAction,
     AuditEvent,
     CannedResponse,
@@ -29,6 +32,7 @@ from opora.tickets.models import (
     Ticket,
     TicketType,
 )
+from opora.tickets.services import Actor
 
 DEMO_PASSWORD = "opora-demo"
 DEMO_MAILBOX = "support@opora.localhost"
@@ -370,6 +374,58 @@ def _working_time(rng: random.Random, day: datetime) -> datetime:
     return day.replace(hour=hour, minute=rng.randrange(60), second=rng.randrange(60))
 
 
+def _start_sla_clocks(tickets: list[Ticket]) -> None:
+    """Policies as a support manager would set them, and live clocks on every unsolved ticket,
+    fed through the same SLA services as real traffic."""
+    office = BusinessCalendar.objects.create(
+        name="Офис Москва, пн–пт 9–18",
+        time_zone="Europe/Moscow",
+        weekly_hours={
+            day: [["09:00", "18:00"]]
+            for day in ("monday", "tuesday", "wednesday", "thursday", "friday")
+        },
+        country="RU",
+    )
+    SlaPolicy.objects.create(
+        name="Срочные и высокий приоритет",
+        position=10,
+        conditions={"priorities": ["urgent", "high"]},
+        first_response_minutes=60,
+        next_response_minutes=120,
+        resolution_minutes=8 * 60,
+        calendar=office,
+    )
+    SlaPolicy.objects.create(
+        name="VIP-клиенты",
+        position=20,
+        conditions={"tiers": ["vip"]},
+        first_response_minutes=2 * 60,
+        next_response_minutes=4 * 60,
+        resolution_minutes=2 * 9 * 60,
+        calendar=office,
+    )
+    SlaPolicy.objects.create(
+        name="Стандарт: ответ за 24 часа",
+        position=100,
+        conditions={},
+        first_response_minutes=24 * 60,
+        next_response_minutes=24 * 60,
+        resolution_minutes=5 * 24 * 60,
+    )
+    unsolved = Ticket.objects.filter(
+        pk__in=[t.pk for t in tickets], status__in=UNSOLVED_STATUSES
+    ).select_related("customer", "customer__organisation", "organisation", "reason", "assignee")
+    for ticket in unsolved:
+        sla_services.start_clock(ticket)
+        first_reply = ticket.messages.filter(
+            author_user__isnull=False, kind=MessageKind.REPLY
+        ).first()
+        if first_reply is not None:
+            sla_services.record_message(ticket, first_reply, Actor(user=first_reply.author_user))
+        if ticket.status == Status.PENDING:
+            sla_services.record_change(ticket, {"status": (Status.OPEN, Status.PENDING)})
+
+
 def already_seeded() -> bool:
     return User.objects.filter(username="admin").exists()
 
@@ -698,6 +754,7 @@ def seed_demo(
     Ticket.objects.update(updated_at=Subquery(latest))
 
     Mailbox.objects.create(address=DEMO_MAILBOX, name="Опора — поддержка", team=teams[0])
+    _start_sla_clocks(created_tickets)
     _token, raw_token = ApiToken.issue(staff[0], "demo")
     return DemoSummary(
         users=User.objects.count(),

@@ -1,6 +1,7 @@
 """The ticket core: conversations, their messages, and the history of every change."""
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -392,6 +393,14 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ticket_id} {self.action} {self.field}".strip()
+
+    @property
+    def field_label(self) -> str:
+        """The changed field as people call it ("assignee" → "Исполнитель"), else its key."""
+        try:
+            return str(Ticket._meta.get_field(self.field).verbose_name)
+        except FieldDoesNotExist:
+            return self.field
 
     @property
     def actor_name(self) -> str:

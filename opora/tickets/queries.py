@@ -2,16 +2,17 @@
 
 from datetime import timedelta
 
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opora.accounts.models import Team, User
 
-from .models import UNSOLVED_STATUSES, TicketQuerySet
+from .models import UNSOLVED_STATUSES, Ticket, TicketQuerySet
 
-# Until SLA policies apply, "overdue" is the default promise: a human reply within 24 hours.
+# Where no SLA clock runs (tickets from before SLA tracking), "overdue" means the default
+# promise was missed: a human reply within 24 hours.
 DEFAULT_FIRST_REPLY_PROMISE = timedelta(hours=24)
 
 BUILT_IN_VIEWS = {
@@ -39,10 +40,20 @@ def apply_view(tickets: TicketQuerySet, user: User, view: str) -> TicketQuerySet
         my_teams = Team.members.through.objects.filter(user=user).values("team_id")
         return tickets.filter(team_id__in=my_teams, status__in=UNSOLVED_STATUSES)
     if view == "overdue":
-        cutoff = timezone.now() - DEFAULT_FIRST_REPLY_PROMISE
-        return tickets.filter(
-            status__in=UNSOLVED_STATUSES, first_response_at__isnull=True, created_at__lt=cutoff
+        now = timezone.now()
+        # SLA targets belong to the sla app; reached through the reverse relation so that
+        # tickets do not import it.
+        targets = Ticket._meta.get_field("sla_targets").related_model.objects.filter(
+            ticket=OuterRef("pk")
         )
+        missed = targets.filter(
+            Q(status="active", due_at__lt=now) | Q(status="breached", achieved_at__isnull=True)
+        )
+        # Tickets from before SLA tracking fall back to the default promise of a first reply.
+        unanswered = Q(
+            first_response_at__isnull=True, created_at__lt=now - DEFAULT_FIRST_REPLY_PROMISE
+        ) & ~Exists(targets)
+        return tickets.filter(Q(Exists(missed)) | unanswered, status__in=UNSOLVED_STATUSES)
     return tickets
 
 

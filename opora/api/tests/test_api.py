@@ -216,3 +216,22 @@ def test_openapi_schema_and_docs_are_published(client):
     paths = schema.json()["paths"]
     assert "/api/v1/tickets" in paths and "/api/v1/tickets/{ticket_id}/messages" in paths
     assert client.get("/api/docs").url == "/api/v1/docs"
+
+
+def test_customer_and_organisation_lists_query_count_is_constant(anna, acme, api_as):
+    from opora.customers.models import Customer, Organisation
+
+    api = api_as(anna)
+    api.get("/customers")
+    with CaptureQueriesContext(connection) as few:
+        api.get("/customers")
+        api.get("/organisations")
+    for index in range(15):
+        organisation = Organisation.objects.create(name=f"Org {index}")
+        Customer.objects.create(
+            name=f"Person {index}", email=f"p{index}@example.com", organisation=organisation
+        )
+    with CaptureQueriesContext(connection) as many:
+        assert api.get("/customers").json()["count"] == 15
+        assert api.get("/organisations").json()["count"] == 16
+    assert len(many.captured_queries) == len(few.captured_queries)

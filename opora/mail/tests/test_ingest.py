@@ -6,6 +6,7 @@ from email.utils import make_msgid
 import pytest
 from django.core import mail
 from django.db import OperationalError, connection
+from django.utils.html import escape
 
 from opora.customers.models import Customer, Organisation
 from opora.mail import spool
@@ -60,6 +61,22 @@ def test_every_corpus_message_from_a_person_becomes_a_ticket(name, mailbox):
     assert ticket.team == mailbox.team
     assert "<script" not in message.body_html.lower()
     assert list(spool.pending()) == []
+
+
+@pytest.mark.parametrize("name", PEOPLE)
+def test_every_corpus_message_renders_in_the_workspace(name, mailbox, lead, client_for):
+    result = ingest(corpus(name), via="smtp", mailbox=mailbox.address)
+    message = (
+        Ticket.objects.get(pk=result.ticket_id)
+        .messages.filter(author_customer__isnull=False)
+        .last()
+    )
+    page = client_for(lead).get(f"/desk/tickets/{result.ticket_id}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    first_line = next((line for line in message.body.splitlines() if line.strip()), "")
+    assert escape(first_line.strip()) in html or message.attachments.exists()
+    assert "<script" not in html.split("<main>", 1)[1]  # nothing from the mail runs in the page
 
 
 @pytest.mark.parametrize("name", sorted(AUTOMATIC))

@@ -229,3 +229,37 @@ def test_pages_render_in_russian_and_english(anna, client_for):
     assert "Мои открытые" in client.get("/desk/").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/desk/"})
     assert "My open tickets" in client.get("/desk/").content.decode()
+
+
+def test_overdue_view_lists_tickets_past_an_sla_target(anna, carol, make_ticket, client_for):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    late = make_ticket(carol, subject="Past its promise")
+    on_time = make_ticket(carol, subject="Still within its promise")
+    late.sla_targets.update(due_at=timezone.now() - timedelta(minutes=5))
+    page = client_for(anna).get("/desk/?view=overdue").content.decode()
+    assert "Past its promise" in page and "Still within its promise" not in page
+    assert on_time.sla_targets.exists()  # both have clocks; only one is late
+
+
+def test_customer_list_page_query_count_is_constant(anna, client_for):
+    from opora.customers.models import Customer, Organisation
+
+    client = client_for(anna)
+    Customer.objects.create(
+        name="First", email="first@example.com", organisation=Organisation.objects.create(name="O")
+    )
+    client.get("/desk/customers/")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/desk/customers/").status_code == 200
+    for index in range(20):
+        Customer.objects.create(
+            name=f"Person {index}",
+            email=f"p{index}@example.com",
+            organisation=Organisation.objects.create(name=f"Org {index}"),
+        )
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/desk/customers/").status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)

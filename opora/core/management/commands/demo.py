@@ -47,12 +47,11 @@ class Command(BaseCommand):
             f"Mail to {DEMO_MAILBOX} at SMTP 127.0.0.1:{DEMO_SMTP_PORT} becomes a ticket; "
             "outgoing mail is printed here."
         )
-        # The task worker (replies, acknowledgements) and the inbound SMTP endpoint run beside the web server.
+        # Beside the web server: the task worker (replies, acknowledgements), the inbound SMTP
+        # endpoint and the periodic jobs (SLA clocks, spooled mail).
+        commands = [["db_worker"], ["smtpd", "--port", str(DEMO_SMTP_PORT)], ["scheduler"]]
         helpers = [
-            subprocess.Popen([sys.executable, "-m", "opora.cli", "db_worker"]),
-            subprocess.Popen(
-                [sys.executable, "-m", "opora.cli", "smtpd", "--port", str(DEMO_SMTP_PORT)]
-            ),
+            subprocess.Popen([sys.executable, "-m", "opora.cli", *command]) for command in commands
         ]
         try:
             call_command("runserver", addr, use_reloader=False)

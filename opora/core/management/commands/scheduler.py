@@ -1,0 +1,45 @@
+"""`opora scheduler`: the periodic jobs in one long-running process, for deployments without cron
+(and for `make demo`). Every job is idempotent, so two schedulers, a late run or a cron entry
+beside it do no harm."""
+
+import logging
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+# (dotted path of a function taking no arguments, seconds between runs)
+PERIODIC_JOBS: list[tuple[str, int]] = [
+    ("opora.sla.scheduler.run_pass", 60),
+    ("opora.mail.ingest.retry_spooled", 60),
+    ("opora.mail.imap.poll_all", 60),
+]
+
+
+class Command(BaseCommand):
+    help = "Run the periodic jobs (SLA pass, spooled mail, IMAP polling) on their intervals"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="Run every job once and exit")
+
+    def handle(self, *args, once: bool, **options):
+        jobs = [(path, import_string(path), every) for path, every in PERIODIC_JOBS]
+        next_run = {path: 0.0 for path, _job, _every in jobs}
+        while True:
+            for path, job, every in jobs:
+                if time.monotonic() < next_run[path]:
+                    continue
+                next_run[path] = time.monotonic() + every
+                close_old_connections()
+                try:
+                    job()
+                except Exception:  # one failing job (a mail server down) must not stop the others
+                    logger.exception("periodic job %s failed", path)
+                    if once:
+                        raise
+            if once:
+                return
+            time.sleep(1)
