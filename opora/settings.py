@@ -72,12 +72,16 @@ INSTALLED_APPS = [
     "opora.portal",
     "opora.api",
     "opora.sla",
+    "opora.automation",
     "opora.mail",
     "opora.workforce",
+    "opora.knowledge",
+    "opora.feedback",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "opora.core.middleware.RejectNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -209,7 +213,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Opora <support@opora.
 # E-mail channel: spooled mail waits here until it is committed; Message-IDs use this domain.
 OPORA_MAIL_SPOOL_DIR = Path(os.environ.get("OPORA_MAIL_SPOOL_DIR", DATA_DIR / "spool"))
 OPORA_MAIL_DOMAIN = os.environ.get("OPORA_MAIL_DOMAIN", "opora.localhost")
-OPORA_MAIL_MAX_MESSAGE_BYTES = int(os.environ.get("OPORA_MAIL_MAX_MESSAGE_BYTES", str(50 * 1024 * 1024)))
+OPORA_MAIL_MAX_MESSAGE_BYTES = int(
+    os.environ.get("OPORA_MAIL_MAX_MESSAGE_BYTES", str(50 * 1024 * 1024))
+)
 OPORA_MAIL_MAX_SEND_ATTEMPTS = int(os.environ.get("OPORA_MAIL_MAX_SEND_ATTEMPTS", "5"))
 # The promise quoted in the automatic acknowledgement ("a human reply within 24 hours").
 OPORA_FIRST_REPLY_PROMISE_HOURS = int(os.environ.get("OPORA_FIRST_REPLY_PROMISE_HOURS", "24"))

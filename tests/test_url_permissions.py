@@ -19,13 +19,29 @@ PUBLIC = {
     "portal:verify",
     "healthz",
     "api-docs",
+    # Survey answer pages: the signed, expiring token in the URL is the credential.
+    "feedback:answer",
+    "feedback:survey",
+    # The public help centre; internal articles are refused inside the views.
+    "help:home",
+    "help:search",
+    "help:suggest",
+    "help:widget",
+    "help:category",
+    "help:article",
+    "help:vote",
 }
 # Route-name prefixes and who may use them: "staff", "customer" or "admin-site"; API routes are
 # checked in opora/tickets/tests/test_access.py and the schema fuzz test.
 OWNERS = {
     "desk:": "staff",
     "customers:": "staff",
+    "automation:": "staff",
     "workforce:": "staff",
+    "help:manage_": "staff",
+    # Before "feedback:": the customer's own open surveys (first matching prefix wins).
+    "feedback:my_": "customer",
+    "feedback:": "staff",
     "portal:": "customer",
     "admin:": "admin-site",
     "api-v1:": "api",
@@ -84,8 +100,11 @@ def staff_and_customer_routes():
     for prefix, resolver_entry in (
         ("desk:", "desk/"),
         ("customers:", "desk/customers/"),
+        ("automation:", "desk/automation/"),
         ("portal:", "portal/"),
         ("workforce:", "workforce/"),
+        ("help:manage_", "help/"),
+        ("feedback:", "feedback/"),
     ):
         for name, pattern in walk(get_resolver()):
             if name.startswith(prefix) and name not in PUBLIC:

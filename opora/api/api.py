@@ -2,6 +2,9 @@
 
 from ninja import NinjaAPI
 
+from opora.automation.api import router as automation_router
+from opora.feedback.api import router as feedback_router
+from opora.knowledge.api import router as knowledge_router
 from opora.sla.api import router as sla_router
 
 from .auth import TokenAuth
@@ -21,3 +24,6 @@ install_error_handlers(api)
 api.add_router("", customers_router)
 api.add_router("", tickets_router)
 api.add_router("", sla_router)
+api.add_router("", automation_router)
+api.add_router("", feedback_router)
+api.add_router("", knowledge_router)

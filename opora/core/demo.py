@@ -10,6 +10,15 @@ from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from opora.accounts.models import ApiToken, Role, SupportLine, Team, User
+from opora.automation.models import (
+    AgentStatus,
+    Automation,
+    Availability,
+    Macro,
+    RoutingRule,
+    Strategy,
+    TeamRouting,
+)
 from opora.customers.models import Customer, Organisation, OrganisationKind, Tier
 from opora.mail.models import Mailbox
 from opora.sla import services as sla_services
@@ -426,6 +435,77 @@ def _start_sla_clocks(tickets: list[Ticket]) -> None:
             sla_services.record_change(ticket, {"status": (Status.OPEN, Status.PENDING)})
 
 
+def _set_up_routing_and_automation(teams: list[Team], staff: list[User], reasons: list) -> None:
+    """New tickets find their team and agent as a lead would set it up; rules are data, as in the admin."""
+    first_line, second_line, third_line = teams
+    reason_ids = {reason.name_en: reason.pk for reason, _texts in reasons}
+    RoutingRule.objects.create(
+        name="Оборудование — инженерам",
+        position=10,
+        team=third_line,
+        conditions={"reason_ids": [reason_ids["Does not power on"], reason_ids["Warranty repair"]]},
+    )
+    RoutingRule.objects.create(
+        name="Оплата и возвраты — вторая линия",
+        position=20,
+        team=second_line,
+        conditions={"keywords": ["возврат", "refund", "счёт", "invoice", "оплата"]},
+    )
+    RoutingRule.objects.create(
+        name="VIP — высокий приоритет",
+        position=30,
+        team=first_line,
+        priority=Priority.HIGH,
+        conditions={"tiers": ["vip"]},
+    )
+    TeamRouting.objects.create(
+        team=first_line, strategy=Strategy.ROUND_ROBIN, max_open_tickets_per_agent=40
+    )
+    TeamRouting.objects.create(
+        team=second_line, strategy=Strategy.LEAST_LOAD, max_open_tickets_per_agent=30
+    )
+    TeamRouting.objects.create(team=third_line, strategy=Strategy.MANUAL)
+    AgentStatus.objects.bulk_create(
+        [
+            AgentStatus(user=user, status=Availability.ONLINE)
+            for user in staff
+            if user.role == Role.AGENT
+        ]
+    )
+    Automation.objects.create(
+        name="Ждём клиента 5 дней → решено",
+        position=10,
+        status=Status.PENDING,
+        hours=5 * 24,
+        actions=[
+            {
+                "type": "reply",
+                "body": "{{ customer.first_name }}, мы не получили ответа и закрываем обращение. Если вопрос остался — просто ответьте на это письмо.",
+            },
+            {"type": "set_field", "field": "status", "value": "solved"},
+        ],
+    )
+    Macro.objects.create(
+        name="Сброс пароля: инструкция и ждём ответа",
+        team=first_line,
+        actions=[
+            {
+                "type": "reply",
+                "body": "{{ customer.first_name }}, откройте страницу входа и нажмите «Забыли пароль?». Письмо приходит в течение 5 минут. Напишите, получилось ли.",
+            },
+            {"type": "set_field", "field": "status", "value": "pending"},
+        ],
+    )
+    Macro.objects.create(
+        name="Передать инженерам как инцидент",
+        actions=[
+            {"type": "set_field", "field": "type", "value": "incident"},
+            {"type": "set_field", "field": "team", "value": third_line.pk},
+            {"type": "add_tag", "tag": "инженеры"},
+        ],
+    )
+
+
 def already_seeded() -> bool:
     return User.objects.filter(username="admin").exists()
 
@@ -755,6 +835,7 @@ def seed_demo(
 
     Mailbox.objects.create(address=DEMO_MAILBOX, name="Опора — поддержка", team=teams[0])
     _start_sla_clocks(created_tickets)
+    _set_up_routing_and_automation(teams, staff, reasons)
     _token, raw_token = ApiToken.issue(staff[0], "demo")
     return DemoSummary(
         users=User.objects.count(),

@@ -22,7 +22,10 @@ def test_repeated_wrong_passwords_lock_the_account_from_that_address(client, ann
     assert attempt(client, "anna", "wrong").status_code == 429  # the third failure locks
     locked = attempt(client, "anna", PASSWORD)  # and even the right password is refused now
     assert locked.status_code == 429
-    assert "Too many failed logins" in locked.content.decode() or "Слишком много" in locked.content.decode()
+    assert (
+        "Too many failed logins" in locked.content.decode()
+        or "Слишком много" in locked.content.decode()
+    )
     assert "_auth_user_id" not in client.session
 
 
@@ -51,7 +54,10 @@ def test_production_settings_pass_the_deploy_checks():
     env.pop("OPORA_DEBUG", None)
     result = subprocess.run(
         [sys.executable, "-m", "opora.cli", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env, capture_output=True, text=True, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -60,5 +66,11 @@ def test_production_refuses_to_start_without_a_secret_key():
     env = {**os.environ, "DATABASE_URL": "sqlite:////tmp/opora-deploy-check.sqlite3"}
     for name in ("SECRET_KEY", "OPORA_TESTING"):
         env.pop(name, None)
-    result = subprocess.run([sys.executable, "-m", "opora.cli", "check"], env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "opora.cli", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr

@@ -235,3 +235,9 @@ def test_customer_and_organisation_lists_query_count_is_constant(anna, acme, api
         assert api.get("/customers").json()["count"] == 15
         assert api.get("/organisations").json()["count"] == 16
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_nul_in_the_query_string_is_a_clear_400(anna, api_as, client_for):
+    response = api_as(anna).get("/customers", q="a\x00b")
+    assert response.status_code == 400 and error_of(response)["code"] == "invalid"
+    assert client_for(anna).get("/desk/", {"q": "a\x00b"}).status_code == 400

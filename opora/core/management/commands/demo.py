@@ -31,6 +31,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Seeding demo data…")
             summary = seed_demo(tickets=tickets)
+            call_command("seed_knowledge")  # ru/en articles, and the search index over the tickets
             self.stdout.write(
                 f"Seeded {summary.tickets} tickets, {summary.messages} messages, {summary.customers} customers "
                 f"in {summary.organisations} organisations, {summary.users} users."

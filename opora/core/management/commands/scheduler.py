@@ -14,13 +14,16 @@ logger = logging.getLogger(__name__)
 # (dotted path of a function taking no arguments, seconds between runs)
 PERIODIC_JOBS: list[tuple[str, int]] = [
     ("opora.sla.scheduler.run_pass", 60),
+    ("opora.automation.services.run_automations", 60),
     ("opora.mail.ingest.retry_spooled", 60),
     ("opora.mail.imap.poll_all", 60),
+    ("opora.feedback.services.send_reminders", 3600),
+    ("opora.feedback.services.schedule_nps_today", 3600),
 ]
 
 
 class Command(BaseCommand):
-    help = "Run the periodic jobs (SLA pass, spooled mail, IMAP polling) on their intervals"
+    help = "Run the periodic jobs (SLA pass, time-based automations, spooled mail, IMAP polling, survey reminders and NPS) on their intervals"
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Run every job once and exit")
@@ -33,7 +36,9 @@ class Command(BaseCommand):
                 if time.monotonic() < next_run[path]:
                     continue
                 next_run[path] = time.monotonic() + every
-                close_old_connections()
+                if not once:
+                    # A long-lived process must not keep a connection the database has dropped.
+                    close_old_connections()
                 try:
                     job()
                 except Exception:  # one failing job (a mail server down) must not stop the others

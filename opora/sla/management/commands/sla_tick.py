@@ -5,30 +5,23 @@ pass to the task workers (`opora db_worker`) so the cron host does no database w
 Passes are idempotent, so an overlapping or repeated run does no harm.
 """
 
-from django.core.management.base import BaseCommand
-
+from opora.core.management.passes import PassCommand
 from opora.sla.scheduler import run_pass
 from opora.sla.tasks import evaluate_sla_targets
 
 
-class Command(BaseCommand):
+class Command(PassCommand):
     help = "Run one SLA scheduler pass: mark warnings and breaches, escalate breaches"
+    pass_name = "SLA"
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--enqueue",
-            action="store_true",
-            help="Put the pass on the task queue for a worker instead of running it here",
-        )
+    def run_pass(self):
+        return run_pass()
 
-    def handle(self, *args, enqueue: bool, **options):
-        if enqueue:
-            result = evaluate_sla_targets.enqueue()
-            self.stdout.write(f"enqueued SLA pass {result.id}")
-            return
-        report = run_pass()
-        self.stdout.write(
-            f"SLA pass: {report.breached} breached, {report.warned} warned, "
-            f"{report.escalated} escalated, {report.emails} e-mails, "
-            f"{len(report.tickets_changed)} tickets changed, {report.stopped} stopped"
+    def pass_task(self):
+        return evaluate_sla_targets
+
+    def summarise(self, report) -> str:
+        return (
+            f"{report.breached} breached, {report.warned} warned, {report.escalated} escalated, "
+            f"{report.emails} e-mails, {len(report.tickets_changed)} tickets changed, {report.stopped} stopped"
         )

@@ -1,0 +1,252 @@
+"""The knowledge base: categories › sections › articles (ru/en translations linked by a group),
+their versions, votes, and the self-service signals (search log, deflection events)."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from opora.tickets.models import ContactReason
+
+
+class Language(models.TextChoices):
+    RU = "ru", _("Russian")
+    EN = "en", _("English")
+
+
+class ArticleStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    REVIEW = "review", _("In review")
+    PUBLISHED = "published", _("Published")
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    INTERNAL = "internal", _("Internal (agents only)")
+
+
+class Bilingual(models.Model):
+    name = models.CharField(_("name (Russian)"), max_length=150)
+    name_en = models.CharField(_("name (English)"), max_length=150, blank=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "name"]
+
+    @property
+    def label(self) -> str:
+        if (get_language() or "ru").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Category(Bilingual):
+    class Meta(Bilingual.Meta):
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+
+class Section(Bilingual):
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="sections"
+    )
+
+    class Meta(Bilingual.Meta):
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
+
+class HelpContext(models.Model):
+    """A page of the product that links to its help: /help/?context=<key>."""
+
+    key = models.SlugField(_("key"), max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("help context")
+        verbose_name_plural = _("help contexts")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self) -> "ArticleQuerySet":
+        return self.filter(status=ArticleStatus.PUBLISHED)
+
+    def public(self) -> "ArticleQuerySet":
+        return self.published().filter(visibility=Visibility.PUBLIC)
+
+    def for_list(self) -> "ArticleQuerySet":
+        return self.select_related("section", "section__category")
+
+
+class Article(models.Model):
+    # Translations of one article share a group; at most one article per language in it.
+    translation_group = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.RU
+    )
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="articles"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), help_text=_("HTML; it is sanitised when saved"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT
+    )
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    reasons = models.ManyToManyField(
+        ContactReason, verbose_name=_("contact reasons"), blank=True, related_name="articles"
+    )
+    contexts = models.ManyToManyField(
+        HelpContext, verbose_name=_("help contexts"), blank=True, related_name="articles"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="knowledge_articles",
+    )
+    view_count = models.PositiveIntegerField(_("views"), default=0)
+    helpful_count = models.PositiveIntegerField(_("helpful"), default=0)
+    unhelpful_count = models.PositiveIntegerField(_("not helpful"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    # PostgreSQL only (GIN-indexed in migration 0002): title weight A, body weight B, in the
+    # article's own language configuration. Unused on SQLite, where FTS5 holds the index.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["translation_group", "language"], name="knowledge_one_translation_per_lang"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "visibility", "language"])]
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == ArticleStatus.PUBLISHED and self.visibility == Visibility.PUBLIC
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("help:article", args=[self.pk])
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ArticleVersion(models.Model):
+    """A snapshot taken at every save: diffed against each other and restorable."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["article", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="knowledge_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} v{self.number}"
+
+
+class ArticleVote(models.Model):
+    """«Was this helpful?» with an optional comment; anonymous visitors may vote too."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="votes")
+    helpful = models.BooleanField(_("helpful"))
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.article_id} {'+' if self.helpful else '-'}"
+
+
+class SearchScope(models.TextChoices):
+    HELP_CENTRE = "help", _("Help centre")
+    DEFLECTION = "deflection", _("Request form")
+    AGENT = "agent", _("Agent search")
+    API = "api", _("API")
+
+
+class SearchQueryLog(models.Model):
+    """One search as typed, with how many articles it found and whether one was opened."""
+
+    query = models.CharField(max_length=200)
+    # Stems joined in order: «пароля» and «паролем» are one line in the gaps report.
+    normalized = models.CharField(max_length=200, db_index=True)
+    scope = models.CharField(max_length=12, choices=SearchScope.choices)
+    language = models.CharField(max_length=2, choices=Language.choices)
+    result_count = models.PositiveIntegerField()
+    clicked_article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return self.query
+
+
+class DeflectionEvent(models.Model):
+    """A customer opened an article suggested while writing a request (see deflection.py)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deflection_events"
+    )
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    query = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.article_id}"
+
+
+class MessageSearchEntry(models.Model):
+    """PostgreSQL's stored, GIN-indexed vector of a ticket message (subject A on the first one).
+
+    Kept by message id only: merges and splits move messages between tickets without touching
+    their text, and visibility is decided at query time through the live ticket."""
+
+    message = models.OneToOneField(
+        "tickets.Message", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    search_vector = SearchVectorField()
+
+    def __str__(self) -> str:
+        return str(self.message_id)

@@ -1,0 +1,45 @@
+"""What every search backend offers; opora.knowledge.search picks one by database vendor."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.db.models import QuerySet
+from django.utils.html import escape, strip_tags
+
+# ts_headline/FTS markers that cannot occur in text: the snippet is escaped first, then these
+# become <mark>, so article HTML never leaks into a snippet.
+MARK_START = "\x02"
+MARK_END = "\x03"
+
+
+def marked_snippet(raw: str) -> str:
+    cleaned = escape(strip_tags(raw))
+    return cleaned.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+
+
+@dataclass(frozen=True)
+class Match:
+    """One matching row: an article id or a message id, with its relevance (higher is better)."""
+
+    pk: int
+    rank: float
+    snippet: str
+
+
+class SearchBackend(Protocol):
+    def index_articles(self, article_ids: Iterable[int]) -> None: ...
+
+    def index_messages(self, message_ids: Iterable[int]) -> None: ...
+
+    def rebuild(self) -> None:
+        """Re-index everything (after bulk loads such as the demo data)."""
+
+    def match_articles(self, query: str, articles: QuerySet, limit: int) -> list[Match]:
+        """Articles with ANY of the query's words (questions are phrased freely; more matching
+        words rank higher), among `articles`, already narrowed to what the reader may see."""
+
+    def match_messages(self, query: str, tickets: QuerySet, limit: int) -> list[Match]:
+        """Messages with ALL of the query's words (agents search for specifics, over millions of
+        rows), on `tickets`, already narrowed by visible_tickets. Only the newest few hundred
+        matches are ranked, which bounds the cost of common words."""
