@@ -52,6 +52,7 @@ bench: $(VENV)/.dev
 	$(PY) bench/erlang.py || status=1; \
 	$(PY) bench/mail_ingest.py || status=1; \
 	DATABASE_URL=$(PG_TEST_URL) OPORA_TESTING=1 $(PY) bench/sla.py || status=1; \
+	PG_BENCH_URL=$(PG_TEST_URL) $(PY) bench/search.py || status=1; \
 	exit $$status
 
 ## Recompile translations after editing opora/locale/*/LC_MESSAGES/django.po
