@@ -3,18 +3,10 @@ services record: they say which rule acted (``field`` names the kind of rule, ``
 its name), so the timeline explains why a ticket changed."""
 
 from opora.tickets.models import AuditAction, AuditEvent, Ticket
-from opora.tickets.services import Actor
+from opora.tickets.services import Actor, audit
 
 
 def record_decision(
     ticket: Ticket, actor: Actor, kind: str, decision: str, action: str = AuditAction.CHANGED
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
-        ticket=ticket,
-        actor=actor.user,
-        actor_customer=actor.customer,
-        via=actor.via,
-        action=action,
-        field=kind,
-        new_value=decision[:2000],
-    )
+    return audit(ticket, actor, action, kind, new=decision[:2000])

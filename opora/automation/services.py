@@ -243,7 +243,7 @@ def run_triggers(
                 continue
             cycle.fired.add((trigger.pk, ticket.pk))
             run = RuleRun("trigger", trigger.name, AUTOMATION_ACTOR, event, changes)
-            if _run_guarded(facts.ticket, actions, run):
+            if _run_guarded(facts.ticket, actions, run) is None:
                 fired_any = True
                 # Later triggers see the ticket as this one left it.
                 current = Ticket.objects.select_related("customer").get(pk=ticket.pk)
@@ -251,7 +251,8 @@ def run_triggers(
     return fired_any
 
 
-def _run_guarded(ticket: Ticket, actions: Sequence[Action], run: RuleRun) -> bool:
+def _run_guarded(ticket: Ticket, actions: Sequence[Action], run: RuleRun) -> OporaError | None:
+    """Apply a rule's actions; a refusal is logged, recorded on the ticket and returned."""
     try:
         apply_actions(ticket, actions, run)
     except OporaError as error:
@@ -262,8 +263,8 @@ def _run_guarded(ticket: Ticket, actions: Sequence[Action], run: RuleRun) -> boo
             run.kind,
             _("%(rule)s refused: %(reason)s") % {"rule": run.name, "reason": error.message},
         )
-        return False
-    return True
+        return error
+    return None
 
 
 # --- Time-based automations ---------------------------------------------------------------------
@@ -335,17 +336,10 @@ def _fire(
                 automation=automation, ticket=ticket, episode_started_at=episode
             )
             run = RuleRun("automation", automation.name, AUTOMATION_ACTOR, "scheduled")
-            try:
-                apply_actions(ticket, actions, run)
-            except OporaError as error:
-                claim.error = error.message
+            refusal = _run_guarded(ticket, actions, run)
+            if refusal is not None:
+                claim.error = refusal.message
                 claim.save(update_fields=["error"])
-                record_decision(
-                    ticket,
-                    run.actor,
-                    run.kind,
-                    _("%(rule)s refused: %(reason)s") % {"rule": run.name, "reason": error.message},
-                )
                 return False
             return True
     except IntegrityError:

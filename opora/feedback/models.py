@@ -5,12 +5,11 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from opora.core.errors import InvalidTransition
 from opora.customers.models import Customer
-from opora.tickets.models import Ticket
+from opora.tickets.models import BilingualName, Ticket
 
 from .questions import validate_definition
 
@@ -28,13 +27,11 @@ class Audience(models.TextChoices):
     PARTNERS = "partners", _("Partners and business customers")
 
 
-class Survey(models.Model):
+class Survey(BilingualName):
     kind = models.CharField(_("kind"), max_length=10, choices=SurveyKind.choices)
     audience = models.CharField(
         _("audience"), max_length=20, choices=Audience.choices, default=Audience.EVERYONE
     )
-    name = models.CharField(_("name (Russian)"), max_length=150)
-    name_en = models.CharField(_("name (English)"), max_length=150, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     # A score at or below this opens a follow-up for the team lead; empty: never.
     alert_at_or_below = models.SmallIntegerField(
@@ -45,12 +42,6 @@ class Survey(models.Model):
         ordering = ["kind", "audience"]
         verbose_name = _("survey")
         verbose_name_plural = _("surveys")
-
-    @property
-    def label(self) -> str:
-        if (get_language() or "ru").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
 
     def current_version(self) -> "SurveyVersion | None":
         return self.versions.order_by("-number").first()

@@ -7,10 +7,9 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from opora.tickets.models import ContactReason
+from opora.tickets.models import BilingualName, ContactReason
 
 
 class Language(models.TextChoices):
@@ -29,21 +28,15 @@ class Visibility(models.TextChoices):
     INTERNAL = "internal", _("Internal (agents only)")
 
 
-class Bilingual(models.Model):
-    name = models.CharField(_("name (Russian)"), max_length=150)
-    name_en = models.CharField(_("name (English)"), max_length=150, blank=True)
+class Bilingual(BilingualName):
+    """A named, ordered, addressable node of the help centre."""
+
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
         abstract = True
         ordering = ["position", "name"]
-
-    @property
-    def label(self) -> str:
-        if (get_language() or "ru").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
 
     def __str__(self) -> str:
         return self.label

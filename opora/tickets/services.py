@@ -91,9 +91,10 @@ class NewTicket:
     files: list[IncomingFile] = field(default_factory=list)
 
 
-def _audit(
+def audit(
     ticket: Ticket, actor: Actor, action: str, field: str = "", old: Any = "", new: Any = ""
 ) -> AuditEvent:
+    """One line of the ticket's history: who, through which door, what changed from what to what."""
     return AuditEvent.objects.create(
         ticket=ticket,
         actor=actor.user,
@@ -185,7 +186,7 @@ def create_ticket(data: NewTicket, actor: Actor) -> Ticket:
     )
     if data.tags:
         _set_tags(ticket, data.tags)
-    _audit(ticket, actor, AuditAction.CREATED, new=ticket.subject)
+    audit(ticket, actor, AuditAction.CREATED, new=ticket.subject)
     from_customer = actor.customer is not None or actor.user is None or not actor.user.is_agent_like
     message = Message.objects.create(
         ticket=ticket,
@@ -255,7 +256,7 @@ def add_message(
         quoted_text=quoted_text,
     )
     store_files(message, files)
-    _audit(ticket, actor, AuditAction.NOTED if kind == MessageKind.NOTE else AuditAction.REPLIED)
+    audit(ticket, actor, AuditAction.NOTED if kind == MessageKind.NOTE else AuditAction.REPLIED)
     signals.message_added.send(sender=Ticket, ticket=ticket, message=message, actor=actor)
 
     changes: dict[str, Any] = {}
@@ -307,7 +308,7 @@ def _follow_up(
         actor,
     )
     TicketLink.objects.create(source=follow_up, target=closed, kind=LinkKind.FOLLOW_UP)
-    _audit(follow_up, actor, AuditAction.LINKED, "follow_up", "", closed.pk)
+    audit(follow_up, actor, AuditAction.LINKED, "follow_up", "", closed.pk)
     return follow_up.messages.get()
 
 
@@ -349,14 +350,14 @@ def _apply_changes(
             elif old == Status.SOLVED:
                 ticket.solved_at = None
                 ticket.reopen_count += 1
-                _audit(ticket, actor, AuditAction.REOPENED, "status", old, new)
+                audit(ticket, actor, AuditAction.REOPENED, "status", old, new)
         if name == "assignee" and new is not None and not new.is_agent_like:
             raise InvalidInput(
                 _("Tickets can only be assigned to support staff"), fields={"assignee": "not_staff"}
             )
         setattr(ticket, name, new)
         changed[name] = (old, new)
-        _audit(ticket, actor, AuditAction.CHANGED, name, _display(old), _display(new))
+        audit(ticket, actor, AuditAction.CHANGED, name, _display(old), _display(new))
     if changed:
         ticket.save()
         signals.ticket_changed.send(sender=Ticket, ticket=ticket, actor=actor, changes=changed)
@@ -388,14 +389,12 @@ def update_ticket(
         _set_tags(ticket, tags)
         new = sorted(ticket.tags.values_list("name", flat=True))
         if old != new:
-            _audit(ticket, actor, AuditAction.CHANGED, "tags", ", ".join(old), ", ".join(new))
+            audit(ticket, actor, AuditAction.CHANGED, "tags", ", ".join(old), ", ".join(new))
     if custom_fields is not None:
         cleaned = clean_custom_fields(custom_fields)
         merged = {**ticket.custom_fields, **cleaned}
         if merged != ticket.custom_fields:
-            _audit(
-                ticket, actor, AuditAction.CHANGED, "custom_fields", ticket.custom_fields, merged
-            )
+            audit(ticket, actor, AuditAction.CHANGED, "custom_fields", ticket.custom_fields, merged)
             ticket.custom_fields = merged
             ticket.save(update_fields=["custom_fields", "updated_at"])
     if collaborators is not None:
@@ -414,7 +413,7 @@ def _set_collaborators(ticket: Ticket, actor: Actor, users: Iterable[User]) -> N
     ticket.collaborators.set(users)
     new = sorted(str(user) for user in users)
     if old != new:
-        _audit(ticket, actor, AuditAction.CHANGED, "collaborators", ", ".join(old), ", ".join(new))
+        audit(ticket, actor, AuditAction.CHANGED, "collaborators", ", ".join(old), ", ".join(new))
 
 
 def bulk_update(
@@ -449,7 +448,7 @@ def escalate(ticket: Ticket, actor: Actor, to_team: Team, note: str) -> Ticket:
         ticket.collaborators.add(ticket.assignee)
         ticket.assignee = None
     ticket.save()
-    _audit(ticket, actor, AuditAction.ESCALATED, "team", _display(old_team), _display(to_team))
+    audit(ticket, actor, AuditAction.ESCALATED, "team", _display(old_team), _display(to_team))
     Message.objects.create(
         ticket=ticket,
         kind=MessageKind.NOTE,
@@ -477,8 +476,8 @@ def merge(source: Ticket, target: Ticket, actor: Actor) -> Ticket:
     source.closed_at = timezone.now()
     source.save()
     TicketLink.objects.get_or_create(source=source, target=target, kind=LinkKind.MERGED)
-    _audit(source, actor, AuditAction.MERGED, "merged_into", "", target.pk)
-    _audit(target, actor, AuditAction.MERGED, "merged_from", "", f"#{source.pk} ({moved})")
+    audit(source, actor, AuditAction.MERGED, "merged_into", "", target.pk)
+    audit(target, actor, AuditAction.MERGED, "merged_from", "", f"#{source.pk} ({moved})")
     Message.objects.create(
         ticket=source,
         kind=MessageKind.NOTE,
@@ -497,7 +496,7 @@ def link(source: Ticket, target: Ticket, actor: Actor, kind: str = LinkKind.RELA
         )
     ticket_link, created = TicketLink.objects.get_or_create(source=source, target=target, kind=kind)
     if created:
-        _audit(source, actor, AuditAction.LINKED, kind, "", target.pk)
+        audit(source, actor, AuditAction.LINKED, kind, "", target.pk)
     return ticket_link
 
 
@@ -525,8 +524,8 @@ def split(ticket: Ticket, message: Message, actor: Actor, subject: str) -> Ticke
     message.ticket = new_ticket
     message.save(update_fields=["ticket"])
     TicketLink.objects.create(source=new_ticket, target=ticket, kind=LinkKind.SPLIT)
-    _audit(new_ticket, actor, AuditAction.CREATED, new=new_ticket.subject)
-    _audit(ticket, actor, AuditAction.SPLIT, "message", message.pk, f"#{new_ticket.pk}")
+    audit(new_ticket, actor, AuditAction.CREATED, new=new_ticket.subject)
+    audit(ticket, actor, AuditAction.SPLIT, "message", message.pk, f"#{new_ticket.pk}")
     return new_ticket
 
 
