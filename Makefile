@@ -53,6 +53,13 @@ bench: $(VENV)/.dev
 	$(PY) bench/mail_ingest.py || status=1; \
 	DATABASE_URL=$(PG_TEST_URL) OPORA_TESTING=1 $(PY) bench/sla.py || status=1; \
 	PG_BENCH_URL=$(PG_TEST_URL) $(PY) bench/search.py || status=1; \
+	PG_BENCH_URL=$(PG_TEST_URL) $(PY) bench/api_load.py || status=1; \
+	PG_BENCH_URL=$(PG_TEST_URL) $(PY) bench/analytics.py || status=1; \
+	PG_BENCH_URL=$(PG_TEST_URL) $(PY) bench/chat.py || status=1; \
+	PG_BENCH_URL=$(PG_TEST_URL) $(PY) bench/telegram_webhook.py || status=1; \
+	DATABASE_URL=$(PG_TEST_URL) OPORA_TESTING=1 $(PY) bench/quality.py || status=1; \
+	DATABASE_URL=$(PG_TEST_URL) OPORA_TESTING=1 $(PY) bench/entitlements.py || status=1; \
+	DATABASE_URL=$(PG_TEST_URL) OPORA_TESTING=1 $(PY) bench/authority.py || status=1; \
 	exit $$status
 
 ## Recompile translations after editing opora/locale/*/LC_MESSAGES/django.po

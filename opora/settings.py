@@ -53,6 +53,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
+    # First, so that runserver serves ASGI (WebSockets for live chat).
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -62,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "channels",
     "axes",
     "django_tasks",
     "django_tasks_db",
@@ -77,6 +80,19 @@ INSTALLED_APPS = [
     "opora.workforce",
     "opora.knowledge",
     "opora.feedback",
+    "opora.chat",
+    "opora.telephony",
+    "opora.messengers",
+    "opora.entitlements",
+    "opora.incidents",
+    "opora.authority",
+    "opora.improvements",
+    "opora.quality",
+    "opora.people",
+    "opora.fieldservice",
+    "opora.success",
+    "opora.voices",
+    "opora.analytics",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +203,19 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Live chat's channel layer: Redis when there is one (any number of processes), else in memory
+# (one process: the embedded shape).
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL]},
+    }
+    if REDIS_URL
+    else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+}
+# The public chat widget is anonymous: new chats and offline messages per visitor address per hour.
+OPORA_CHAT_WIDGET_LIMIT_PER_HOUR = int(os.environ.get("OPORA_CHAT_WIDGET_LIMIT_PER_HOUR", "20"))
 
 # One task API (Django's tasks framework). The database backend serves both the embedded
 # and single-server shapes; OPORA_TASK_BACKEND may name another (e.g. the RQ backend).

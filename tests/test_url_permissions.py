@@ -30,6 +30,25 @@ PUBLIC = {
     "help:category",
     "help:article",
     "help:vote",
+    # An article's files: the view refuses them (404) exactly when the article is refused.
+    "help:attachment",
+    # The live-chat widget, embedded on customers' sites: no login there; a chat is opened by
+    # the signed visitor token it returns (services.visitor_token), never by a cookie.
+    "chat:widget_js",
+    "chat:widget_config",
+    "chat:widget_start",
+    "chat:widget_leave_message",
+    # A stand-in customer website that embeds the widget (demo for newcomers).
+    "chat:demo",
+    # The public callback form (no login: the phone number identifies the caller; rate-limited),
+    # the telephony provider's webhook (HMAC-signed with a shared secret), and Telegram's webhook
+    # (the setWebhook secret_token header is the credential).
+    "telephony:request_callback",
+    "telephony:missed_call_webhook",
+    "messengers:telegram_webhook",
+    # A field-service appointment opened from the customer's mail: the signed token naming the
+    # current appointment (it changes on every rebooking) is the credential.
+    "fieldservice:appointment",
 }
 # Route-name prefixes and who may use them: "staff", "customer" or "admin-site"; API routes are
 # checked in opora/tickets/tests/test_access.py and the schema fuzz test.
@@ -42,7 +61,27 @@ OWNERS = {
     # Before "feedback:": the customer's own open surveys (first matching prefix wins).
     "feedback:my_": "customer",
     "feedback:": "staff",
+    # Before "fieldservice:": the customer's own appointments.
+    "fieldservice:my_": "customer",
+    "fieldservice:": "staff",
+    "success:": "staff",
+    "voices:": "staff",
+    "analytics:": "staff",
     "portal:": "customer",
+    # Before "quality:": mystery shoppers are customer-role logins with a Shopper profile.
+    "quality:shopper_": "customer",
+    "quality:": "staff",
+    "people:": "staff",
+    # Before "entitlements:": the customer's own assets and their coverage.
+    "entitlements:my_": "customer",
+    "entitlements:": "staff",
+    "incidents:": "staff",
+    "authority:": "staff",
+    "improvements:": "staff",
+    "chat:": "staff",
+    # Before "telephony:": the customer's own callback requests in the portal.
+    "telephony:my_": "customer",
+    "telephony:": "staff",
     "admin:": "admin-site",
     "api-v1:": "api",
 }
@@ -105,6 +144,8 @@ def staff_and_customer_routes():
         ("workforce:", "workforce/"),
         ("help:manage_", "help/"),
         ("feedback:", "feedback/"),
+        ("analytics:", "analytics/"),
+        ("telephony:", "phone/"),
     ):
         for name, pattern in walk(get_resolver()):
             if name.startswith(prefix) and name not in PUBLIC:

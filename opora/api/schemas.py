@@ -1,10 +1,10 @@
 """Request and response shapes of the JSON API (they become the OpenAPI schema)."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from ninja import Field, Schema
-from pydantic import AfterValidator, EmailStr, StrictBool, StrictInt
+from pydantic import AfterValidator, EmailStr, StrictBool, StrictInt, model_validator
 
 from opora.customers.models import OrganisationKind, Tier
 from opora.tickets.models import Channel, MessageKind, Priority, ResolutionCode, Status, TicketType
@@ -20,11 +20,37 @@ def _no_nul(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_no_nul)]
+# Dates as ISO text: a `date` field would also take 0 (as 1970-01-01) or a timestamp.
+IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-06-12"])]
+
+
+def _calendar_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise ValueError("not a calendar date") from error
+
+
+# The same text, checked to be a real day and handed over as a `date`.
+Day = Annotated[IsoDate, AfterValidator(_calendar_day)]
 # Query strings carry numbers as text; JSON bodies must carry real numbers and booleans.
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 BodyId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 
 T = TypeVar("T")
+
+
+class ObjectBody(Schema):
+    """Base of request bodies: a JSON object, nothing else. Ninja reads a schema's fields as
+    attributes of the input, so without this a bare string body would fill a field named like a
+    ``str`` method (``"abc"`` → ``{"title": "Abc"}``); the schema fuzz test found it."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _object_only(cls, data: Any, handler: Any) -> Any:
+        if isinstance(getattr(data, "_obj", data), str | bytes | int | float | list):
+            raise ValueError("the body must be a JSON object")
+        return handler(data)
 
 
 class PageParams(Schema):

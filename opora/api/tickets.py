@@ -1,9 +1,7 @@
 """Tickets and their messages. Every fetch goes through opora.tickets.access."""
 
-import base64
-import binascii
-
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from opora.accounts.models import Role, Team, User
@@ -18,9 +16,18 @@ from opora.tickets.access import (
     visible_tickets,
 )
 from opora.tickets.attachments import IncomingFile
-from opora.tickets.models import Attachment, Channel, ContactReason, MessageKind, Priority
+from opora.tickets.models import (
+    Attachment,
+    Channel,
+    ContactReason,
+    Message,
+    MessageKind,
+    Priority,
+)
 from opora.tickets.models import Status as TicketStatus
 
+from . import idempotency
+from .files import decode_base64
 from .pagination import page_of, reject_unknown_params
 from .schemas import (
     AttachmentIn,
@@ -66,17 +73,18 @@ class TicketFilters(Schema):
 
 
 def _decode(attachments: list[AttachmentIn]) -> list[IncomingFile]:
-    files = []
-    for index, attachment in enumerate(attachments):
-        try:
-            content = base64.b64decode(attachment.content_base64, validate=True)
-        except (binascii.Error, ValueError) as error:
-            raise InvalidInput(
+    return [
+        IncomingFile(
+            attachment.filename,
+            decode_base64(
+                attachment.content_base64,
+                f"attachments.{index}.content_base64",
                 f"Attachment «{attachment.filename}» is not valid base64",
-                fields={f"attachments.{index}.content_base64": "invalid_base64"},
-            ) from error
-        files.append(IncomingFile(attachment.filename, content, attachment.content_type))
-    return files
+            ),
+            attachment.content_type,
+        )
+        for index, attachment in enumerate(attachments)
+    ]
 
 
 def _lookup(model, pk: int | None, field: str, queryset=None):
@@ -113,7 +121,14 @@ def list_tickets(request, page: Query[PageParams], filters: Query[TicketFilters]
     return page_of(tickets.order_by(ORDERINGS[filters.ordering], "-pk"), page)
 
 
-@router.post("/tickets", response={201: TicketOut, **ERRORS})
+@router.post(
+    "/tickets",
+    response={201: TicketOut, **ERRORS},
+    openapi_extra={"parameters": [idempotency.OPENAPI_PARAMETER]},
+)
+@idempotency.idempotent(
+    replay=lambda request, pk: visible_tickets(request.auth).for_list().get(pk=pk)
+)
 def create_ticket(request, payload: TicketIn):
     user: User = request.auth
     actor = services.Actor(user=user, via="api")
@@ -157,8 +172,11 @@ def create_ticket(request, payload: TicketIn):
 
 @router.get("/tickets/{ticket_id}", response={200: TicketOut, **ERRORS})
 def get_ticket(request, ticket_id: Id):
-    get_visible_ticket(request.auth, ticket_id)
-    return visible_tickets(request.auth).for_list().get(pk=ticket_id)
+    # One query: the visibility filter and the output's joins together (the hottest read).
+    ticket = visible_tickets(request.auth).for_list().filter(pk=ticket_id).first()
+    if ticket is None:
+        raise NotFound(_("Ticket #%(number)s not found") % {"number": ticket_id})
+    return ticket
 
 
 @router.patch("/tickets/{ticket_id}", response={200: TicketOut, **ERRORS})
@@ -214,7 +232,12 @@ def list_messages(request, ticket_id: Id, page: Query[PageParams]):
     return page_of(_visible_messages(request.auth, ticket), page)
 
 
-@router.post("/tickets/{ticket_id}/messages", response={201: MessageOut, **ERRORS})
+@router.post(
+    "/tickets/{ticket_id}/messages",
+    response={201: MessageOut, **ERRORS},
+    openapi_extra={"parameters": [idempotency.OPENAPI_PARAMETER]},
+)
+@idempotency.idempotent(replay=lambda request, pk: Message.objects.get(pk=pk))
 def create_message(request, ticket_id: Id, payload: MessageIn):
     user: User = request.auth
     ticket = get_visible_ticket(user, ticket_id)

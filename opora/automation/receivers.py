@@ -20,15 +20,17 @@ def on_ticket_created(
     sender: type, *, ticket: Ticket, message: Message, actor: Actor, **kwargs: Any
 ) -> None:
     # Routing is part of the creation: its own changes fire no update triggers.
+    routed = False
     try:
         with transaction.atomic(), services.quiet():
-            routing.route_new_ticket(ticket, actor, message.body)
+            routed = routing.route_new_ticket(ticket, actor, message.body)
     except OporaError:
         # A customer's ticket is never lost to a routing problem: it stays where it was created.
         logger.exception("Routing ticket #%s failed", ticket.pk)
-    services.run_triggers(ticket, TriggerEvent.CREATED, first_message_body=message.body)
-    # The creator's ticket object shows where routing and triggers put the ticket.
-    ticket.refresh_from_db()
+    fired = services.run_triggers(ticket, TriggerEvent.CREATED, first_message_body=message.body)
+    if routed or fired:
+        # The creator's ticket object shows where routing and triggers put the ticket.
+        ticket.refresh_from_db()
 
 
 def on_ticket_changed(

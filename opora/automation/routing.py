@@ -21,24 +21,35 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import Team, User
+from opora.core.snapshot import cached, snapshot_open
 from opora.sla.conditions import reason_ancestry
 from opora.tickets import services as ticket_services
 from opora.tickets.models import Status, Ticket
 
 from .actions import ASSIGNABLE_ROLES
 from .audit import record_decision
-from .conditions import RuleFacts
-from .models import Availability, RoutingRule, Skill, Strategy, TeamRouting
+from .conditions import RuleConditions, RuleFacts
+from .models import Availability, ConfiguredRule, RoutingRule, Skill, Strategy, TeamRouting
 
 ROUTING_ACTOR = ticket_services.Actor(via="routing")
 # An agent's load: tickets that need their attention now (waiting on the customer does not).
 LOAD_STATUSES = (Status.NEW, Status.OPEN)
 
 
+def _active_rules() -> list[RoutingRule]:
+    return list(RoutingRule.objects.filter(is_active=True).select_related("team", "required_skill"))
+
+
+def conditions_of(rule: ConfiguredRule) -> RuleConditions:
+    """Parsed once per configuration snapshot (parsing checks ids against the database)."""
+    key = f"automation.conditions.{type(rule).__name__}.{rule.pk}"
+    return cached(key, lambda: rule.parsed_conditions)
+
+
 def match_rule(ticket: Ticket, first_message_body: str) -> RoutingRule | None:
     facts = RuleFacts(ticket, first_message_body=first_message_body)
-    rules = RoutingRule.objects.filter(is_active=True).select_related("team", "required_skill")
-    return next((rule for rule in rules if rule.parsed_conditions.matches(facts)), None)
+    rules = cached("automation.routing-rules", _active_rules)
+    return next((rule for rule in rules if conditions_of(rule).matches(facts)), None)
 
 
 def team_was_chosen(ticket: Ticket, actor: ticket_services.Actor) -> bool:
@@ -48,8 +59,9 @@ def team_was_chosen(ticket: Ticket, actor: ticket_services.Actor) -> bool:
     return is_agent and ticket.team_id != getattr(ticket_services._default_team(), "pk", None)
 
 
-def route_new_ticket(ticket: Ticket, actor: ticket_services.Actor, first_message_body: str) -> None:
-    """Apply the routing rules (unless an agent chose the team), then the team's assignment."""
+def route_new_ticket(ticket: Ticket, actor: ticket_services.Actor, first_message_body: str) -> bool:
+    """Apply the routing rules (unless an agent chose the team), then the team's assignment.
+    True if the ticket changed (its team, priority or assignee)."""
     rule = None if team_was_chosen(ticket, actor) else match_rule(ticket, first_message_body)
     if rule is not None:
         record_decision(ticket, ROUTING_ACTOR, "routing_rule", rule.name)
@@ -57,8 +69,16 @@ def route_new_ticket(ticket: Ticket, actor: ticket_services.Actor, first_message
         if rule.priority:
             changes["priority"] = rule.priority
         ticket = ticket_services.update_ticket(ticket, ROUTING_ACTOR, changes)
+    assigned = None
     if ticket.assignee_id is None and ticket.team_id is not None:
-        assign(ticket, ROUTING_ACTOR, rule)
+        assigned = assign(ticket, ROUTING_ACTOR, rule)
+    return rule is not None or assigned is not None
+
+
+def _teams_assigning_automatically() -> set[int]:
+    return set(
+        TeamRouting.objects.exclude(strategy=Strategy.MANUAL).values_list("team_id", flat=True)
+    )
 
 
 def _open_load() -> Subquery:
@@ -132,6 +152,10 @@ def assign(
     ticket: Ticket, actor: ticket_services.Actor, rule: RoutingRule | None = None
 ) -> User | None:
     """Assign by the ticket's team strategy; returns the agent, or None if it stays queued."""
+    if snapshot_open() and ticket.team_id not in cached(
+        "automation.auto-teams", _teams_assigning_automatically
+    ):
+        return None  # in a batch, teams that assign by hand cost no query per ticket
     routing = (
         TeamRouting.objects.select_for_update()
         .select_related("team")

@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 
 from opora.accounts.models import Role, Team, User
 from opora.core.errors import Forbidden, InvalidInput, NotFound, OporaError
+from opora.core.snapshot import cached
 from opora.sla.conditions import ConditionError
 from opora.tickets import services as ticket_services
 from opora.tickets.access import require_can_edit, require_staff
@@ -230,11 +231,12 @@ def run_triggers(
             logger.warning("Trigger chain on ticket #%s cut at depth %s", ticket.pk, max_depth())
             return False
         facts = RuleFacts(ticket, frozenset(changes), first_message_body)
-        for trigger in Trigger.objects.filter(is_active=True, event=event):
+        for trigger in cached(f"automation.triggers.{event}", lambda: _active_triggers(event)):
             if (trigger.pk, ticket.pk) in cycle.fired:
                 continue
             try:
-                conditions, actions = trigger.parsed_conditions, trigger.parsed_actions
+                conditions = routing.conditions_of(trigger)
+                actions = _actions_of(trigger)
             except ConditionError:
                 # Valid when saved, broken since (a team deleted): skipped, not guessed at.
                 logger.exception("Trigger %r has invalid settings; skipped", trigger.name)
@@ -249,6 +251,14 @@ def run_triggers(
                 current = Ticket.objects.select_related("customer").get(pk=ticket.pk)
                 facts = RuleFacts(current, frozenset(changes), first_message_body)
     return fired_any
+
+
+def _active_triggers(event: str) -> list[Trigger]:
+    return list(Trigger.objects.filter(is_active=True, event=event))
+
+
+def _actions_of(trigger: Trigger) -> list[Action]:
+    return cached(f"automation.actions.{trigger.pk}", lambda: trigger.parsed_actions)
 
 
 def _run_guarded(ticket: Ticket, actions: Sequence[Action], run: RuleRun) -> OporaError | None:

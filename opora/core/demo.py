@@ -4,7 +4,9 @@ and 90 days of tickets with message threads. Deterministic for a given seed."""
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from importlib import import_module
 
+from django.apps import apps
 from django.db import transaction
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
@@ -504,6 +506,28 @@ def _set_up_routing_and_automation(teams: list[Team], staff: list[User], reasons
             {"type": "add_tag", "tag": "инженеры"},
         ],
     )
+
+
+def seed_app_demo_data(now: datetime | None = None) -> list[str]:
+    """Areas seed their own demo data: an app may ship `demo_data.py` with
+    `seed(now: datetime) -> str`, called after the core data in INSTALLED_APPS order (so an area
+    can build on the ones listed before it). Each returns a line for the newcomer."""
+    now = now or timezone.now()
+    lines = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("opora."):
+            continue
+        try:
+            module = import_module(f"{config.name}.demo_data")
+        except ModuleNotFoundError as error:
+            if error.name != f"{config.name}.demo_data":
+                raise
+            continue
+        with transaction.atomic():
+            line = module.seed(now)
+        if line:
+            lines.append(line)
+    return lines
 
 
 def already_seeded() -> bool:

@@ -4,9 +4,12 @@ Two first-line agents (anna in team Alpha, boris in team Beta), a light agent, a
 and customers: carol and dave at Acme (which shares tickets), erin on her own."""
 
 import base64
+import os
+import shutil
 from collections.abc import Callable
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
@@ -42,6 +45,14 @@ def _english(settings):
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached settings must not leak from one test into the next."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -183,3 +194,69 @@ def api_as(db) -> Callable[[User | None], ApiClient]:
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+# ---------------------------------------------------------------- headless Chromium
+
+CHROMIUM = os.environ.get("OPORA_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright. Module-scoped on purpose: Playwright's sync API
+    keeps an event loop running in this thread while it is open, which would break every async
+    test (the chat consumers) that runs after it in the same session."""
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        if os.environ.get("OPORA_REQUIRE_BROWSER"):
+            pytest.fail(f"Chromium not found at {CHROMIUM} (OPORA_REQUIRE_BROWSER is set)")
+        pytest.skip(
+            f"Chromium not found at {CHROMIUM}; install Debian's chromium package to run UI tests"
+        )
+    from playwright.sync_api import sync_playwright
+
+    # The loop Playwright runs in this thread makes Django refuse sync ORM calls; the test's
+    # own ORM calls are still synchronous, so allow them while the browser is open.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
+            )
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page_for(browser, live_server):
+    """Log in through the real login page and return the page."""
+    contexts = []
+
+    def open_as(username: str, password: str):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(f"{live_server.url}/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()

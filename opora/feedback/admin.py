@@ -5,6 +5,7 @@ from .models import (
     FollowUp,
     Invitation,
     Response,
+    ReviewRequest,
     Survey,
     SurveyExclusion,
     SurveyVersion,
@@ -56,3 +57,15 @@ class FollowUpAdmin(admin.ModelAdmin):
 class CustomerProfileAdmin(admin.ModelAdmin):
     list_display = ("customer", "annual_revenue", "purchase_count")
     raw_id_fields = ("customer",)
+
+
+@admin.register(ReviewRequest)
+class ReviewRequestAdmin(admin.ModelAdmin):
+    """A record of what was decided per purchase; sending is the scheduler's, not an admin's."""
+
+    list_display = ("asset", "customer", "status", "skipped_because", "sent_at")
+    list_filter = ("status",)
+    readonly_fields = ("asset", "customer", "status", "skipped_because", "created_at", "sent_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False

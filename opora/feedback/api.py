@@ -4,21 +4,19 @@ Reads go through services.visible_responses (itself on opora.tickets.access): ag
 responses about tickets they may see; customers are refused."""
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router, Schema
 from ninja.errors import AuthorizationError
 
 from opora.api.pagination import page_of, reject_unknown_params
-from opora.api.schemas import ErrorOut, Id, Page, PageParams
+from opora.api.schemas import ErrorOut, Id, IsoDate, Page, PageParams
 from opora.core.errors import InvalidInput
 
 from . import reports, services
 from .models import Response, SurveyKind
 
 router = Router(tags=["feedback"])
-# ISO text checked here, as in opora.sla.api: a date type would also take "0" as 1970-01-01.
-IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-06-12"])]
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 

@@ -28,6 +28,12 @@ DEFAULTS: dict[str, Any] = {
     # The 4-quadrant cut-offs: mean CSAT (1-5) and annual revenue.
     "OPORA_QUADRANT_SATISFACTION_CUTOFF": 4.0,
     "OPORA_QUADRANT_REVENUE_CUTOFF": Decimal("1000000"),
+    # Review requests: where customers leave a public review ({sku} and {product} are filled in;
+    # empty: no review requests), and how long after the purchase the e-mail goes. Purchases
+    # older than the window are never asked about (no sudden burst when the feature is switched on).
+    "OPORA_REVIEW_URL": os.environ.get("OPORA_REVIEW_URL", ""),
+    "OPORA_REVIEW_REQUEST_AFTER_DAYS": 21,
+    "OPORA_REVIEW_REQUEST_WINDOW_DAYS": 14,
 }
 
 

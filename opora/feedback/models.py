@@ -87,6 +87,7 @@ class SurveyVersion(models.Model):
 class InvitationChannel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     PORTAL = "portal", _("Customer portal")
+    CHAT = "chat", _("Chat widget")
 
 
 def new_nonce() -> str:
@@ -238,3 +239,46 @@ class CustomerProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.customer)
+
+
+class ReviewRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Not sent")
+
+
+class ReviewRequest(models.Model):
+    """Some weeks after a purchase, one e-mail asking the customer to review it publicly.
+
+    One per purchase (the asset), whatever happens: the row is the promise not to ask twice."""
+
+    asset = models.OneToOneField(
+        "entitlements.Asset",
+        verbose_name=_("purchase"),
+        on_delete=models.CASCADE,
+        related_name="review_request",
+    )
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="review_requests",
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ReviewRequestStatus.choices,
+        default=ReviewRequestStatus.PENDING,
+    )
+    # Why it was not sent: no address, excluded, a complaint still open…
+    skipped_because = models.CharField(_("not sent because"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("review request")
+        verbose_name_plural = _("review requests")
+
+    def __str__(self) -> str:
+        return f"{self.asset} → {self.customer}"

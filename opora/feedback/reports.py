@@ -113,7 +113,7 @@ class BreakdownRow:
     result: metrics.CsatResult
 
 
-def _labels(breakdown: str, keys: list) -> dict:
+def breakdown_labels(breakdown: str, keys: list) -> dict:
     ids = [key for key in keys if key is not None]
     if breakdown == "channel":
         return {key: Channel(key).label for key in ids}
@@ -130,7 +130,7 @@ def _labels(breakdown: str, keys: list) -> dict:
 def csat_breakdown(responses: QuerySet[Response], breakdown: str) -> list[BreakdownRow]:
     """CSAT per channel, agent, team or contact reason, best-supported groups first."""
     grouped = grouped_score_counts(responses.filter(kind=SurveyKind.CSAT), F(BREAKDOWNS[breakdown]))
-    labels = _labels(breakdown, list(grouped))
+    labels = breakdown_labels(breakdown, list(grouped))
     rows = [
         BreakdownRow(labels.get(key, "—"), metrics.csat_from_counts(counts))
         for key, counts in grouped.items()
@@ -198,7 +198,9 @@ def kudos_counts(responses: QuerySet[Response], path: str) -> list[tuple[str, in
         .annotate(count=Count("pk"))
         .order_by("-count")
     )
-    names = _labels("agent" if path.endswith("assignee") else "team", [row[path] for row in rows])
+    names = breakdown_labels(
+        "agent" if path.endswith("assignee") else "team", [row[path] for row in rows]
+    )
     return [(names.get(row[path], "—"), row["count"]) for row in rows]
 
 

@@ -81,10 +81,17 @@ def may_survey(customer: Customer, now: datetime) -> bool:
 
 
 def invite(
-    survey: Survey, customer: Customer, *, ticket: Ticket | None = None, now: datetime | None = None
+    survey: Survey,
+    customer: Customer,
+    *,
+    ticket: Ticket | None = None,
+    now: datetime | None = None,
+    channel: str | None = None,
 ) -> Invitation | None:
     """Offer the survey's current version, unless the fatigue rules say no. Call it inside a
-    transaction; an e-mail invitation leaves after it commits."""
+    transaction; an e-mail invitation leaves after it commits. ``channel`` says where it is put
+    to the customer (the chat widget asks at the end of the chat); by default by e-mail if there
+    is an address, else in the portal."""
     now = now or timezone.now()
     version = survey.current_version()
     if version is None:
@@ -93,15 +100,16 @@ def invite(
     Customer.objects.select_for_update().filter(pk=customer.pk).first()
     if not may_survey(customer, now):
         return None
-    channel = InvitationChannel.EMAIL if customer.email else InvitationChannel.PORTAL
+    if channel is None:
+        channel = InvitationChannel.EMAIL if customer.email else InvitationChannel.PORTAL
     invitation = Invitation.objects.create(
         version=version,
         customer=customer,
         ticket=ticket,
         channel=channel,
         created_at=now,
-        # A portal survey is delivered by being there; mail counts as sent when it leaves.
-        sent_at=now if channel == InvitationChannel.PORTAL else None,
+        # A portal or widget survey is delivered by being there; mail counts as sent when it leaves.
+        sent_at=None if channel == InvitationChannel.EMAIL else now,
         expires_at=now + timedelta(days=setting("OPORA_SURVEY_EXPIRY_DAYS")),
     )
     if invitation.channel == InvitationChannel.EMAIL:

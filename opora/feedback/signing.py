@@ -45,7 +45,8 @@ def read_token(token: str, *, with_score: bool) -> LinkClaim:
         )
     except signing.BadSignature as error:  # SignatureExpired is a BadSignature too
         raise refused_link() from error
-    if not isinstance(payload, dict) or not isinstance(payload.get("i"), int):
+    # type(), not isinstance(): a bool is an int to Python, and {"i": false} is no invitation.
+    if not isinstance(payload, dict) or type(payload.get("i")) is not int:
         raise refused_link()
     score = payload.get("s")
     if with_score and type(score) is not int:

@@ -3,7 +3,7 @@
 from django.utils import timezone
 from django_tasks import task
 
-from . import services
+from . import reviews, services
 
 
 @task()
@@ -20,3 +20,8 @@ def send_reminders() -> int:
 def schedule_nps() -> int:
     """Run daily: today's share of the NPS relationship survey."""
     return len(services.schedule_nps(timezone.localdate()))
+
+
+@task()
+def send_review_request(request_id: int) -> bool:
+    return reviews.deliver_review_request(request_id)

@@ -8,15 +8,25 @@ from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema, Status
 
 from opora.api.auth import TokenAuth
+from opora.api.files import decode_base64
 from opora.api.pagination import page_of, reject_unknown_params
-from opora.api.schemas import BodyId, ErrorOut, Id, Page, PageParams, Text
+from opora.api.schemas import BodyId, ErrorOut, Id, ObjectBody, Page, PageParams, Text
 from opora.core.errors import Forbidden, InvalidInput
 from opora.tickets.access import require_staff
+from opora.tickets.attachments import IncomingFile
 from opora.tickets.models import ContactReason
 
 from . import search, services
 from .access import get_readable_article, readable_articles, require_publisher
-from .models import Article, ArticleStatus, Language, SearchScope, Section, Visibility
+from .models import (
+    Article,
+    ArticleAttachment,
+    ArticleStatus,
+    Language,
+    SearchScope,
+    Section,
+    Visibility,
+)
 
 router = Router(tags=["knowledge base"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -117,6 +127,28 @@ class ArticleFilters(Schema):
     status: ArticleStatus | None = None
     language: Language | None = None
     section_id: Id | None = None
+
+
+class ArticleAttachmentIn(ObjectBody):
+    filename: Text = Field(min_length=1, max_length=255)
+    content_type: Text = Field("", max_length=120)
+    content_base64: str = Field(description="The file's bytes, base64-encoded")
+
+
+class ArticleAttachmentOut(Schema):
+    id: int
+    article_id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str
+    embed_code: str
+    uploaded_by_id: int | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_url(obj) -> str:
+        return obj.get_absolute_url()
 
 
 class SearchParams(Schema):
@@ -267,6 +299,45 @@ def list_versions(request, article_id: Id):
 def restore_version(request, article_id: Id, number: Id):
     require_staff(request.auth)
     return services.restore_version(get_object_or_404(Article, pk=article_id), request.auth, number)
+
+
+ATTACHMENT_ERRORS = {**ERRORS, 413: ErrorOut}
+
+
+@router.get(
+    "/kb/articles/{article_id}/attachments",
+    response={200: list[ArticleAttachmentOut], **ERRORS},
+)
+def list_attachments(request, article_id: Id):
+    require_staff(request.auth)
+    return list(get_object_or_404(Article, pk=article_id).attachments.all())
+
+
+@router.post(
+    "/kb/articles/{article_id}/attachments",
+    response={201: ArticleAttachmentOut, **ATTACHMENT_ERRORS},
+)
+def upload_attachment(request, article_id: Id, payload: ArticleAttachmentIn):
+    """Attach a file; embed an image by putting its embed_code into the article's body."""
+    require_staff(request.auth)
+    article = get_object_or_404(Article, pk=article_id)
+    content = decode_base64(
+        payload.content_base64, "content_base64", "content_base64 is not valid base64"
+    )
+    incoming = IncomingFile(payload.filename, content, payload.content_type)
+    return Status(201, services.add_attachment(article, request.auth, incoming))
+
+
+@router.delete(
+    "/kb/articles/{article_id}/attachments/{attachment_id}", response={204: None, **ERRORS}
+)
+def delete_attachment(request, article_id: Id, attachment_id: Id):
+    require_staff(request.auth)
+    attachment = get_object_or_404(
+        ArticleAttachment.objects.select_related("article"), pk=attachment_id, article=article_id
+    )
+    services.delete_attachment(attachment, request.auth)
+    return Status(204, None)
 
 
 @router.post(

@@ -7,9 +7,12 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from opora.tickets.models import BilingualName, ContactReason
+
+from .attachments import INLINE_TYPES
 
 
 class Language(models.TextChoices):
@@ -173,6 +176,56 @@ class ArticleVersion(models.Model):
         return f"{self.article_id} v{self.number}"
 
 
+def attachment_path(instance: "ArticleAttachment", filename: str) -> str:
+    # A random name under the article's folder: the original name is kept in the row only, so
+    # nothing an editor types ends up in a filesystem path.
+    return f"knowledge/{instance.article_id}/{uuid.uuid4().hex}"
+
+
+class ArticleAttachment(models.Model):
+    """An image or file attached to an article; images can be embedded in its text."""
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=120)
+    size = models.PositiveBigIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["article", "created_at", "pk"]
+        verbose_name = _("article attachment")
+        verbose_name_plural = _("article attachments")
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in INLINE_TYPES
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("help:attachment", args=[self.article_id, self.pk])
+
+    @property
+    def embed_code(self) -> str:
+        """What an editor pastes into the text: the image itself, or a link to the file."""
+        url, name = escape(self.get_absolute_url()), escape(self.filename)
+        return f'<img src="{url}" alt="{name}">' if self.is_image else f'<a href="{url}">{name}</a>'
+
+    def __str__(self) -> str:
+        return self.filename
+
+
 class ArticleVote(models.Model):
     """«Was this helpful?» with an optional comment; anonymous visitors may vote too."""
 
@@ -233,13 +286,19 @@ class DeflectionEvent(models.Model):
 class MessageSearchEntry(models.Model):
     """PostgreSQL's stored, GIN-indexed vector of a ticket message (subject A on the first one).
 
-    Kept by message id only: merges and splits move messages between tickets without touching
-    their text, and visibility is decided at query time through the live ticket."""
+    Keyed by message id. It also carries copies of what ticket search filters on — the message's
+    ticket and that ticket's team and assignee — so that a search reads this one table instead
+    of joining every candidate to its message and ticket. Database triggers (migration 0003)
+    keep the copies in step when a ticket changes team or assignee and when merges and splits
+    move messages between tickets; the live ticket still decides the final result."""
 
     message = models.OneToOneField(
         "tickets.Message", primary_key=True, on_delete=models.CASCADE, related_name="+"
     )
     search_vector = SearchVectorField()
+    ticket_id = models.BigIntegerField(null=True)
+    team_id = models.BigIntegerField(null=True)
+    assignee_id = models.BigIntegerField(null=True)
 
     def __str__(self) -> str:
         return str(self.message_id)

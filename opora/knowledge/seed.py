@@ -1,12 +1,16 @@
 """The demo knowledge base: ~30 articles (Russian and English, linked as translations) in the
 categories of the demo's contact reasons. Used by `opora seed_knowledge`; safe to run twice."""
 
+import struct
+import zlib
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 from opora.accounts.models import User
+from opora.tickets.attachments import IncomingFile
 from opora.tickets.models import ContactReason
 
 from . import search, services
@@ -360,6 +364,55 @@ def _section(topic: Topic) -> Section:
     return section
 
 
+def login_form_png(width: int = 120, height: int = 80) -> bytes:
+    """A tiny drawing of the login page with the "Forgot password?" link, as a real PNG."""
+
+    def pixel(x: int, y: int) -> bytes:
+        in_form = 20 <= x < width - 20 and 10 <= y < height - 10
+        if not in_form:
+            return b"\xe5\xe7\xeb"  # page background
+        if 30 <= x < width - 30 and (22 <= y < 30 or 36 <= y < 44):
+            return b"\xc8\xcc\xd2"  # the e-mail and password fields
+        if 30 <= x < 60 and 52 <= y < 62:
+            return b"\x25\x63\xeb"  # the "Log in" button
+        if 66 <= x < width - 30 and y == 58:
+            return b"\xd9\x2d\x20"  # the "Forgot password?" link, underlined in red
+        return b"\xff\xff\xff"
+
+    rows = b"".join(b"\x00" + b"".join(pixel(x, y) for x in range(width)) for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+SCREENSHOT_ARTICLE = "Как сбросить пароль"
+
+
+def _add_screenshot(author: User) -> None:
+    """The password-reset article shows where the link is: one embedded image attachment."""
+    article = Article.objects.filter(title=SCREENSHOT_ARTICLE).first()
+    if article is None or article.attachments.exists():
+        return
+    image = services.add_attachment(
+        article, author, IncomingFile("login-page.png", login_form_png(), "image/png")
+    )
+    services.update_article(
+        article,
+        author,
+        body=f"{article.body}<p>{image.embed_code}</p>",
+        note=_("Added a screenshot"),
+    )
+
+
 def _publish(article: Article, author: User) -> None:
     services.transition(article, author, ArticleStatus.REVIEW)
     services.transition(article, author, ArticleStatus.PUBLISHED)
@@ -392,6 +445,7 @@ def seed_knowledge(author: User) -> int:
             _publish(article, author)
             original = original or article
             created += 1
+    _add_screenshot(author)
     # Tickets loaded in bulk (the demo) never passed through the services' signals.
     search.rebuild_index()
     return created

@@ -4,6 +4,7 @@ the version history in step, so views and the API stay thin."""
 import difflib
 from dataclasses import dataclass, field
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -14,12 +15,14 @@ from opora.accounts.models import User
 from opora.core.errors import InvalidInput, InvalidTransition, NotFound
 from opora.core.html import sanitize_html
 from opora.tickets.access import visible_tickets
+from opora.tickets.attachments import IncomingFile
 from opora.tickets.models import ContactReason, Message, MessageKind
 
-from . import search, text
+from . import attachments, search, text
 from .access import require_editor, require_publisher
 from .models import (
     Article,
+    ArticleAttachment,
     ArticleStatus,
     ArticleVersion,
     ArticleVote,
@@ -58,8 +61,15 @@ def _clean_title(title: str) -> str:
     return title[:200]
 
 
-def _clean_body(body: str) -> str:
-    cleaned = sanitize_html(body or "")
+def _embeddable_sources(article: Article | None) -> set[str]:
+    if article is None or article.pk is None:
+        return set()
+    return {item.get_absolute_url() for item in article.attachments.all() if item.is_image}
+
+
+def _clean_body(body: str, article: Article | None = None) -> str:
+    """Sanitised HTML whose only images are the article's own image attachments."""
+    cleaned = attachments.restrict_images(sanitize_html(body or ""), _embeddable_sources(article))
     if not strip_tags(cleaned).strip():
         raise InvalidInput(_("An article needs some text"), fields={"body": "required"})
     return cleaned
@@ -136,7 +146,7 @@ def update_article(article: Article, author: User, **changes) -> Article:
         text_changed |= new_title != article.title
         article.title = new_title
     if "body" in changes and changes["body"] is not None:
-        new_body = _clean_body(changes["body"])
+        new_body = _clean_body(changes["body"], article)
         text_changed |= new_body != article.body
         article.body = new_body
     for name in ("section", "visibility", "language"):
@@ -185,6 +195,45 @@ def restore_version(article: Article, actor: User, number: int) -> Article:
         body=version.body,
         note=_("Restored version %(number)s") % {"number": number},
     )
+
+
+def add_attachment(article: Article, uploader: User, incoming: IncomingFile) -> ArticleAttachment:
+    """Store a checked file on the article; a refused file leaves neither a row nor a file."""
+    require_editor(uploader)
+    content_type = attachments.check_article_file(incoming)
+    attachment = ArticleAttachment(
+        article=article,
+        filename=attachments.display_name(incoming.filename),
+        content_type=content_type,
+        size=len(incoming.content),
+        uploaded_by=uploader,
+    )
+    attachment.file.save("upload", ContentFile(incoming.content), save=False)
+    try:
+        with transaction.atomic():
+            attachment.save()
+    except BaseException:
+        attachment.file.delete(save=False)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def delete_attachment(attachment: ArticleAttachment, actor: User) -> None:
+    """Remove an attachment and any embedding of it from the text (as a new version)."""
+    require_editor(actor)
+    # The current text, not whatever copy of the article the caller holds.
+    article = Article.objects.get(pk=attachment.article_id)
+    url = attachment.get_absolute_url()
+    # The stored file goes when the transaction commits (receivers.remove_attachment_file).
+    attachment.delete()
+    if url in article.body:
+        update_article(
+            article,
+            actor,
+            body=article.body,
+            note=_("Removed attachment %(name)s") % {"name": attachment.filename},
+        )
 
 
 def version_diff(article: Article, old_number: int, new_number: int) -> list[str]:

@@ -2,19 +2,21 @@
 
 from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from opora.core.errors import NotFound, OporaError
+from opora.core.errors import AttachmentRejected, InvalidInput, NotFound, OporaError
 from opora.core.web import paginate, staff_required
+from opora.tickets.attachments import IncomingFile
 
 from . import deflection, gaps, search, services
 from .access import get_readable_article, readable_articles
+from .attachments import INLINE_TYPES
 from .forms import ArticleForm, DraftFromMessageForm, VoteForm
-from .models import Article, ArticleStatus, Category, SearchScope, Section
+from .models import Article, ArticleAttachment, ArticleStatus, Category, SearchScope, Section
 
 SUGGESTION_LIMIT = 5
 WIDGET_LIMIT = 5
@@ -115,8 +117,35 @@ def article(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "knowledge/article.html",
-        {"article": found, "translations": translations, "vote_form": VoteForm()},
+        {
+            "article": found,
+            "translations": translations,
+            "attachments": found.attachments.all(),
+            "vote_form": VoteForm(),
+        },
     )
+
+
+@require_safe
+def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    """A file of an article, to whoever may read the article (everyone else gets a 404)."""
+    found = _readable_or_404(request, pk)
+    item = get_object_or_404(ArticleAttachment, pk=attachment_pk, article=found)
+    try:
+        stream = item.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404(_("File not found")) from error
+    # Only real images (their bytes were checked on upload) are shown in the browser.
+    response = FileResponse(
+        stream,
+        as_attachment=item.content_type not in INLINE_TYPES,
+        filename=item.filename,
+        content_type=item.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Never in a shared cache: the article may become internal later.
+    response["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 @require_POST
@@ -243,8 +272,59 @@ def manage_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "article": instance,
             "versions": versions,
             "diff": diff,
+            "attachments": instance.attachments.all() if instance else [],
             "next_statuses": services.TRANSITIONS.get(instance.status, set()) if instance else [],
         },
+    )
+
+
+def _attachments_panel(
+    request: HttpRequest, article: Article, *, error: str = "", notice: str = ""
+) -> HttpResponse:
+    """The editor's attachment list as an htmx fragment; without htmx, back to the edit page."""
+    if request.headers.get("HX-Request"):
+        return render(
+            request,
+            "knowledge/_attachments_panel.html",
+            {
+                "article": article,
+                "attachments": article.attachments.all(),
+                "error": error,
+                "notice": notice,
+            },
+        )
+    if error:
+        messages.error(request, error)
+    elif notice:
+        messages.success(request, notice)
+    return redirect("help:manage_edit", pk=article.pk)
+
+
+@staff_required
+def manage_attachments(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_object_or_404(Article, pk=pk)
+    if request.method != "POST":
+        return _attachments_panel(request, found)
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _attachments_panel(request, found, error=_("Choose a file to upload"))
+    incoming = IncomingFile(upload.name, upload.read(), upload.content_type or "")
+    try:
+        added = services.add_attachment(found, request.user, incoming)
+    except (AttachmentRejected, InvalidInput) as error:
+        return _attachments_panel(request, found, error=error.message)
+    return _attachments_panel(
+        request, found, notice=_("«%(name)s» attached") % {"name": added.filename}
+    )
+
+
+@staff_required
+@require_POST
+def manage_attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(ArticleAttachment.objects.select_related("article"), pk=pk)
+    services.delete_attachment(item, request.user)
+    return _attachments_panel(
+        request, item.article, notice=_("«%(name)s» deleted") % {"name": item.filename}
     )
 
 

@@ -54,8 +54,11 @@ def poll(mailbox: Mailbox, client: IMAPClient | None = None) -> PollResult:
         for start in range(0, len(uids), FETCH_BATCH):
             batch = uids[start : start + FETCH_BATCH]
             # BODY.PEEK leaves \Seen alone: the server keeps the mail "new" until we have it.
-            for uid, data in client.fetch(batch, ["BODY.PEEK[]"]).items():
-                outcome = ingest.ingest(data[b"BODY[]"], via="imap", mailbox=mailbox.address)
+            fetched = client.fetch(batch, ["BODY.PEEK[]"])
+            outcomes = ingest.ingest_many(
+                [data[b"BODY[]"] for data in fetched.values()], via="imap", mailbox=mailbox.address
+            )
+            for uid, outcome in zip(fetched, outcomes, strict=True):
                 result.fetched += 1
                 result.statuses[outcome.status] = result.statuses.get(outcome.status, 0) + 1
                 if outcome.status == "spooled":

@@ -8,7 +8,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 
 from . import ingest, spool
 
@@ -21,16 +21,27 @@ class IngestHandler:
     def __init__(self, mailbox_addresses: set[str] | None = None):
         # None: read the active mailboxes from the database on each RCPT (picks up admin changes).
         self._fixed_addresses = mailbox_addresses
+        # The last list read, for answering while the database is away.
+        self._known_addresses: set[str] | None = None
 
-    async def _addresses(self) -> set[str]:
+    async def _addresses(self) -> set[str] | None:
         if self._fixed_addresses is not None:
             return self._fixed_addresses
-        return await sync_to_async(ingest.mailbox_addresses, thread_sensitive=False)()
+        try:
+            self._known_addresses = await sync_to_async(_read_addresses, thread_sensitive=False)()
+        except DatabaseError as error:
+            logger.warning("mailbox list unavailable, using the last one read: %s", error)
+        return self._known_addresses
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options
     ):
-        if address.lower() not in await self._addresses():
+        addresses = await self._addresses()
+        if addresses is None:
+            # Never a 5xx for our own trouble: the sender would bounce the mail; a 4xx makes it
+            # try again later.
+            return "451 4.3.0 Temporary local problem; please try again later"
+        if address.lower() not in addresses:
             return f"550 5.1.1 <{address}>: no such mailbox here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -52,11 +63,19 @@ class IngestHandler:
         return "250 2.0.0 Message accepted"
 
 
+def _read_addresses() -> set[str]:
+    close_old_connections()  # a connection broken by a database restart is replaced, not reused
+    return ingest.mailbox_addresses()
+
+
 def _process(path) -> None:
     close_old_connections()
     try:
         result = ingest.process_spooled(path)
         logger.info("inbound mail %s: %s ticket=%s", path.name, result.status, result.ticket_id)
+    except DatabaseError as error:
+        # Already accepted and spooled: the retry job finishes it once the database is back.
+        logger.warning("inbound mail %s stays spooled: %s", path.name, error)
     finally:
         close_old_connections()
 

@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema, Status
 from pydantic import StrictBool, StrictInt
 
 from opora.accounts.models import User
-from opora.api.schemas import BodyId, ErrorOut, Id, Text
+from opora.api.schemas import BodyId, ErrorOut, Id, IsoDate, ObjectBody, Text
 from opora.core.errors import InvalidInput, NotFound
 from opora.customers.models import Tier
 from opora.tickets.access import get_visible_ticket
@@ -42,9 +42,6 @@ Percent = Annotated[StrictInt, Field(ge=1, le=99)]
 Name = Annotated[Text, Field(min_length=1, max_length=120)]
 TimeZone = Annotated[Text, Field(min_length=1, max_length=64, examples=["Europe/Moscow"])]
 Country = Annotated[str, Field(pattern=r"^([A-Za-z]{2})?$", examples=["RU"])]
-# ISO text checked by the model (which names a bad entry as holidays.3); a date type here
-# would also take a number (0 → 1970-01-01).
-IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-06-12"])]
 Dates = Annotated[list[IsoDate], Field(max_length=400)]
 
 
@@ -182,7 +179,7 @@ def delete_calendar(request, calendar_id: Id):
 # --- Policies ----------------------------------------------------------------------------------
 
 
-class ConditionsIn(Schema):
+class ConditionsIn(ObjectBody):
     priorities: list[Priority] = []
     tiers: list[Tier] = []
     channels: list[Channel] = []

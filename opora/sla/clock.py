@@ -303,7 +303,7 @@ def is_open(calendar: BusinessCalendar, instant: datetime) -> bool:
     return any(
         opens <= moment < closes
         for day in _days_around(calendar, moment, moment)
-        for opens, closes in _working_spans(calendar, day)
+        for opens, closes in working_spans(calendar, day)
     )
 
 
@@ -315,7 +315,7 @@ def _add_working_time(calendar: BusinessCalendar, start: datetime, amount: timed
     # Start one day early for the same reason as _days_around.
     day = start.astimezone(calendar.zone).date() - timedelta(days=1)
     while closed_days_in_a_row <= MAX_CONSECUTIVE_CLOSED_DAYS:
-        spans = _working_spans(calendar, day)
+        spans = working_spans(calendar, day)
         for opens, closes in spans:
             counted_from = max(opens, start)
             if closes <= counted_from:
@@ -337,7 +337,7 @@ def _working_time_between(calendar: BusinessCalendar, a: datetime, b: datetime) 
         return -_working_time_between(calendar, b, a)
     total = timedelta(0)
     for day in _days_around(calendar, a, b):
-        for opens, closes in _working_spans(calendar, day):
+        for opens, closes in working_spans(calendar, day):
             total += max(timedelta(0), min(closes, b) - max(opens, a))
     return total
 
@@ -356,7 +356,7 @@ def _days_around(calendar: BusinessCalendar, first: datetime, last: datetime) ->
         day += timedelta(days=1)
 
 
-def _working_spans(calendar: BusinessCalendar, day: date) -> list[tuple[datetime, datetime]]:
+def working_spans(calendar: BusinessCalendar, day: date) -> list[tuple[datetime, datetime]]:
     """The UTC spans ``[opens, closes)`` of ``day``'s working intervals, in order."""
     midnight = datetime.combine(day, MIDNIGHT)
     zone = calendar.zone

@@ -6,14 +6,14 @@ criteria present must all match (AND), and within one criterion any listed value
 A contact reason matches its descendants as well, so "Billing" covers "Billing › Refund".
 
 Routing rules and automations can store their conditions in the same shape and reuse
-:func:`parse_conditions`, :func:`facts_for` and :func:`first_match`.
+:func:`parse_conditions` and :func:`facts_for` (matched in order, first match wins).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -169,16 +169,3 @@ def facts_for(ticket: Ticket) -> TicketFacts:
         organisation_id=ticket.organisation_id,
         reason_ids=reason_ancestry(ticket.reason_id),
     )
-
-
-class HasConditions(Protocol):
-    @property
-    def parsed_conditions(self) -> Conditions: ...
-
-
-RuleT = TypeVar("RuleT", bound=HasConditions)
-
-
-def first_match(rules: Iterable[RuleT], facts: TicketFacts) -> RuleT | None:
-    """The first rule (in the caller's order) whose conditions match, or None."""
-    return next((rule for rule in rules if rule.parsed_conditions.matches(facts)), None)

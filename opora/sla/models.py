@@ -576,6 +576,8 @@ class SlaTarget(models.Model):
             ),
         ]
         indexes = [
+            # SLA attainment reports select targets by when they started (opora.analytics).
+            models.Index(fields=["started_at"], name="sla_target_started_at"),
             # The scheduler's three questions, each answered from a small partial index.
             models.Index(
                 fields=["due_at"], condition=Q(status=TargetStatus.ACTIVE), name="sla_active_due"

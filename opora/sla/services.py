@@ -39,11 +39,12 @@ from django.utils.translation import gettext as _
 
 from opora.accounts.models import Role, User
 from opora.core.errors import Forbidden, InvalidInput, InvalidTransition
+from opora.core.snapshot import cached
 from opora.tickets.models import Message, MessageKind, Status, Ticket
 from opora.tickets.services import Actor
 
 from . import clock
-from .conditions import TICKET_FIELDS_READ, facts_for, first_match
+from .conditions import TICKET_FIELDS_READ, Conditions, facts_for
 from .models import (
     LIVE_STATUSES,
     RESPONSE_KINDS,
@@ -64,10 +65,24 @@ INITIAL_KINDS = (TargetKind.FIRST_RESPONSE, TargetKind.RESOLUTION)
 # --- Policy matching and deadlines ------------------------------------------------------------
 
 
+def _active_policies() -> list[SlaPolicy]:
+    return list(
+        SlaPolicy.objects.filter(is_active=True)
+        .select_related("calendar")
+        .order_by("position", "pk")
+    )
+
+
+def _conditions_of(policy: SlaPolicy) -> Conditions:
+    # Parsing validates ids against the database: once per policy within a snapshot.
+    return cached(f"sla.policy-conditions.{policy.pk}", lambda: policy.parsed_conditions)
+
+
 def match_policy(ticket: Ticket) -> SlaPolicy | None:
     """The first active policy, by position, whose conditions match the ticket."""
-    policies = SlaPolicy.objects.filter(is_active=True).select_related("calendar")
-    return first_match(policies.order_by("position", "pk"), facts_for(ticket))
+    facts = facts_for(ticket)
+    policies = cached("sla.active-policies", _active_policies)
+    return next((policy for policy in policies if _conditions_of(policy).matches(facts)), None)
 
 
 def schedule(target: SlaTarget, terms: PolicyTerms, pauses: list[clock.PausedSpan]) -> None:

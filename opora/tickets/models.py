@@ -1,5 +1,8 @@
 """The ticket core: conversations, their messages, and the history of every change."""
 
+from functools import cache
+
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -245,6 +248,8 @@ class Ticket(models.Model):
             models.Index(fields=["customer", "-created_at"]),
             models.Index(fields=["organisation", "-created_at"]),
             models.Index(fields=["-updated_at"]),
+            # Reports select solved tickets by when they were solved (opora.analytics).
+            models.Index(fields=["solved_at"], name="tickets_ticket_solved_at"),
         ]
 
     @property
@@ -373,6 +378,16 @@ class AuditAction(models.TextChoices):
     NOTIFIED = "notified", _("notified the customer")
 
 
+@cache
+def _audit_labels_of_other_areas() -> dict:
+    """Other areas audit their own records on a ticket ("compensation", "work_order"…) and name
+    them in their AppConfig's ``audit_field_labels``."""
+    labels = {}
+    for config in apps.get_app_configs():
+        labels.update(getattr(config, "audit_field_labels", {}))
+    return labels
+
+
 class AuditEvent(models.Model):
     """Who changed what on a ticket, when, and from which value to which. Never edited."""
 
@@ -400,7 +415,7 @@ class AuditEvent(models.Model):
         try:
             return str(Ticket._meta.get_field(self.field).verbose_name)
         except FieldDoesNotExist:
-            return self.field
+            return str(_audit_labels_of_other_areas().get(self.field, self.field))
 
     @property
     def actor_name(self) -> str:

@@ -36,6 +36,7 @@ from .models import (
     TicketLink,
     TicketType,
 )
+from .panels import ticket_panels
 
 
 def _actor(request: HttpRequest) -> services.Actor:
@@ -167,6 +168,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         | TicketLink.objects.filter(target=ticket).select_related("source"),
         "canned_responses": canned.distinct().order_by("title"),
         "others": services.mark_viewing(ticket, request.user),
+        "panels": ticket_panels(request, ticket),
     }
     return render(request, "tickets/ticket_detail.html", context)
 

@@ -4,7 +4,9 @@ The backend follows the database vendor: PostgreSQL full-text search in producti
 with Snowball stems in the embedded mode. Both share the typo fallback: when a query finds
 nothing, each word is replaced by the closest known word (rapidfuzz) and the search runs again."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 
@@ -13,14 +15,14 @@ from django.db import connection
 from django.utils.html import strip_tags
 from rapidfuzz import fuzz, process
 
-from opora.accounts.models import User
+from opora.accounts.models import Team, User
 from opora.tickets.access import visible_tickets
-from opora.tickets.models import Message, Ticket
+from opora.tickets.models import Ticket
 
 from .. import text
 from ..access import searchable_articles
 from ..models import Article
-from .base import Match, SearchBackend
+from .base import SearchBackend, TicketScope
 from .postgres import PostgresBackend
 from .sqlite import SqliteBackend
 
@@ -63,8 +65,35 @@ def index_articles(article_ids: Iterable[int]) -> None:
     shared_cache.delete(VOCABULARY_KEY)
 
 
+# Message ids waiting for the end of a batch_indexing() block (None outside one).
+_pending_messages: ContextVar[dict[int, None] | None] = ContextVar(
+    "knowledge_pending_messages", default=None
+)
+
+
 def index_messages(message_ids: Iterable[int]) -> None:
-    backend().index_messages(message_ids)
+    pending = _pending_messages.get()
+    if pending is None:
+        backend().index_messages(message_ids)
+    else:
+        pending.update(dict.fromkeys(message_ids))
+
+
+@contextmanager
+def batch_indexing() -> Iterator[None]:
+    """Index the messages added inside the block in one statement when it ends — still inside
+    the caller's transaction, so an entry commits (or rolls back) with its message. Bulk paths
+    (a batch of inbound mail) use it; ids of messages rolled back meanwhile are skipped."""
+    if _pending_messages.get() is not None:
+        yield
+        return
+    pending: dict[int, None] = {}
+    token = _pending_messages.set(pending)
+    try:
+        yield
+    finally:
+        _pending_messages.reset(token)
+    backend().index_messages(pending)
 
 
 def rebuild_index() -> None:
@@ -112,21 +141,24 @@ def _article_hits(query: str, articles, limit: int) -> list[ArticleHit]:
     ]
 
 
+def ticket_scope(user: User) -> TicketScope:
+    """visible_tickets(user), and the same rule as values an index can filter on."""
+    tickets = visible_tickets(user)
+    if user.sees_every_ticket:
+        return TicketScope(tickets, every_ticket=True)
+    team_ids = Team.members.through.objects.filter(user=user).values_list("team_id", flat=True)
+    return TicketScope(tickets, every_ticket=False, team_ids=tuple(team_ids), user_id=user.pk)
+
+
 def _ticket_hits(query: str, user: User, limit: int) -> list[TicketHit]:
-    # Several messages of one ticket may match: fetch extra and keep each ticket's best.
-    matches: list[Match] = backend().match_messages(query, visible_tickets(user), limit * 3)
-    ticket_of = dict(
-        Message.objects.filter(pk__in=[match.pk for match in matches]).values_list(
-            "pk", "ticket_id"
-        )
-    )
-    tickets = Ticket.objects.for_list().in_bulk(set(ticket_of.values()))
-    hits: dict[int, TicketHit] = {}
-    for match in matches:
-        ticket_id = ticket_of.get(match.pk)
-        if ticket_id in tickets and ticket_id not in hits:
-            hits[ticket_id] = TicketHit(tickets[ticket_id], match.pk, match.rank, match.snippet)
-    return list(hits.values())[:limit]
+    matches = backend().match_messages(query, ticket_scope(user), limit)
+    # visible_tickets decides once more: an index is a copy, the live ticket is the authority.
+    tickets = visible_tickets(user).for_list().in_bulk({match.ticket_id for match in matches})
+    return [
+        TicketHit(tickets[match.ticket_id], match.pk, match.rank, match.snippet)
+        for match in matches
+        if match.ticket_id in tickets
+    ]
 
 
 def search(

@@ -27,6 +27,25 @@ class Match:
     snippet: str
 
 
+@dataclass(frozen=True)
+class MessageMatch(Match):
+    """A matching message and the ticket it was on when searched."""
+
+    ticket_id: int
+
+
+@dataclass(frozen=True)
+class TicketScope:
+    """Whose tickets a search may return. ``tickets`` (visible_tickets) is the authority; the
+    rest restates it as plain values a search index can filter on without joining tickets:
+    every ticket, or those of ``team_ids``, assigned to ``user_id`` or collaborated on by them."""
+
+    tickets: QuerySet
+    every_ticket: bool
+    team_ids: tuple[int, ...] = ()
+    user_id: int | None = None
+
+
 class SearchBackend(Protocol):
     def index_articles(self, article_ids: Iterable[int]) -> None: ...
 
@@ -39,7 +58,7 @@ class SearchBackend(Protocol):
         """Articles with ANY of the query's words (questions are phrased freely; more matching
         words rank higher), among `articles`, already narrowed to what the reader may see."""
 
-    def match_messages(self, query: str, tickets: QuerySet, limit: int) -> list[Match]:
+    def match_messages(self, query: str, scope: TicketScope, limit: int) -> list[MessageMatch]:
         """Messages with ALL of the query's words (agents search for specifics, over millions of
-        rows), on `tickets`, already narrowed by visible_tickets. Only the newest few hundred
-        matches are ranked, which bounds the cost of common words."""
+        rows), on tickets in `scope`. Only the newest few hundred matches are ranked, which
+        bounds the cost of common words."""

@@ -13,7 +13,7 @@ from opora.tickets.models import Message
 
 from .. import text
 from ..models import Article
-from .base import Match
+from .base import Match, MessageMatch, TicketScope
 
 # bm25 column weights: a word in the title counts ten times one in the body.
 TITLE_WEIGHT = 10.0
@@ -98,21 +98,22 @@ class SqliteBackend:
             if pk in bodies
         ]
 
-    def match_messages(self, query: str, tickets: QuerySet, limit: int) -> list[Match]:
+    def match_messages(self, query: str, scope: TicketScope, limit: int) -> list[MessageMatch]:
         expression = _match_expression(query, any_word=False)
         if expression is None:
             return []
-        allowed_sql, allowed_params = tickets.values("pk").query.sql_with_params()
+        allowed_sql, allowed_params = scope.tickets.values("pk").query.sql_with_params()
         # As on PostgreSQL: only the newest RECENT_CANDIDATES visible matches are ranked.
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT rowid, bm25(knowledge_message_fts, %s, %s) AS score"
+                "SELECT ranked.rowid, ranked.score, m.ticket_id FROM ("
+                " SELECT rowid, bm25(knowledge_message_fts, %s, %s) AS score"
                 " FROM knowledge_message_fts WHERE knowledge_message_fts MATCH %s AND rowid IN ("
                 "  SELECT f.rowid FROM knowledge_message_fts f"
                 "  JOIN tickets_message m ON m.id = f.rowid"
                 "  WHERE knowledge_message_fts MATCH %s"
                 f"  AND m.ticket_id IN ({allowed_sql}) ORDER BY f.rowid DESC LIMIT %s"
-                ") ORDER BY score LIMIT %s",
+                " )) ranked JOIN tickets_message m ON m.id = ranked.rowid ORDER BY ranked.score",
                 [
                     TITLE_WEIGHT,
                     BODY_WEIGHT,
@@ -120,14 +121,26 @@ class SqliteBackend:
                     expression,
                     *allowed_params,
                     RECENT_CANDIDATES,
-                    limit,
                 ],
             )
-            scores = cursor.fetchall()
+            rows = cursor.fetchall()
+        # The best message of each ticket, best tickets first; only those get a snippet.
+        best: dict[int, tuple[int, float]] = {}
+        for pk, score, ticket_id in rows:
+            if ticket_id not in best:
+                best[ticket_id] = (pk, -score)
+                if len(best) == limit:
+                    break
         bodies = dict(
-            Message.objects.filter(pk__in=[pk for pk, _ in scores]).values_list("pk", "body")
+            Message.objects.filter(pk__in=[pk for pk, _rank in best.values()]).values_list(
+                "pk", "body"
+            )
         )
-        return [Match(pk, -score, text.highlight(bodies[pk], query)) for pk, score in scores]
+        return [
+            MessageMatch(pk, rank, text.highlight(bodies[pk], query), ticket_id)
+            for ticket_id, (pk, rank) in best.items()
+            if pk in bodies
+        ]
 
 
 def _first_message_ids(ids: list[int]) -> set[int]:

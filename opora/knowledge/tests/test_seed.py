@@ -3,7 +3,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 
 from opora.knowledge import search
-from opora.knowledge.models import Article, Visibility
+from opora.knowledge.models import Article, ArticleAttachment, Visibility
 from opora.tickets.models import ContactReason
 
 pytestmark = pytest.mark.django_db
@@ -23,5 +23,9 @@ def test_seed_knowledge_is_bilingual_linked_and_idempotent(lead):
     assert refund in refund_article.reasons.all()
     assert Article.objects.filter(translation_group=refund_article.translation_group).count() == 2
     assert search.search("возврата", AnonymousUser()).articles
+    screenshot = ArticleAttachment.objects.get()
+    assert screenshot.is_image and screenshot.file.read().startswith(b"\x89PNG")
+    assert f'<img src="{screenshot.get_absolute_url()}"' in screenshot.article.body
     call_command("seed_knowledge")
     assert Article.objects.count() == count
+    assert ArticleAttachment.objects.count() == 1

@@ -12,6 +12,7 @@ from opora.core.demo import (
     DEMO_SMTP_PORT,
     STAFF,
     already_seeded,
+    seed_app_demo_data,
     seed_demo,
 )
 
@@ -32,10 +33,15 @@ class Command(BaseCommand):
             self.stdout.write("Seeding demo data…")
             summary = seed_demo(tickets=tickets)
             call_command("seed_knowledge")  # ru/en articles, and the search index over the tickets
+            extra_lines = (
+                seed_app_demo_data()
+            )  # surveys, chats, QA, incidents… (each app's demo_data)
             self.stdout.write(
                 f"Seeded {summary.tickets} tickets, {summary.messages} messages, {summary.customers} customers "
                 f"in {summary.organisations} organisations, {summary.users} users."
             )
+            for line in extra_lines:
+                self.stdout.write(f"  {line}")
             self.stdout.write(f"API token for admin (shown once): {summary.api_token}")
         self.stdout.write(self.style.SUCCESS(f"\nOpora demo: http://{addr}/"))
         self.stdout.write(f"Log in with any of these, password «{DEMO_PASSWORD}»:")

@@ -19,11 +19,16 @@ PERIODIC_JOBS: list[tuple[str, int]] = [
     ("opora.mail.imap.poll_all", 60),
     ("opora.feedback.services.send_reminders", 3600),
     ("opora.feedback.services.schedule_nps_today", 3600),
+    ("opora.api.idempotency.forget_old_keys", 3600),
+    ("opora.feedback.reviews.request_reviews", 3600),
+    ("opora.analytics.tasks.send_due_reports", 3600),
+    ("opora.analytics.tasks.queue_rollup_refresh", 3600),
+    ("opora.success.services.run_due_lifecycle_messages", 3600),
 ]
 
 
 class Command(BaseCommand):
-    help = "Run the periodic jobs (SLA pass, time-based automations, spooled mail, IMAP polling, survey reminders and NPS) on their intervals"
+    help = "Run the periodic jobs (SLA, automations, mail, surveys, reports, lifecycle messages…) on their intervals"
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Run every job once and exit")

@@ -1,0 +1,35 @@
+import importlib
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.apps import apps
+from django.db import connections
+
+from opora.chat import consumers
+from opora.feedback.models import Survey
+
+
+@pytest.fixture
+def builtin_surveys(db):
+    """The built-in surveys a data migration creates; a transactional test's flush removes them."""
+    if not Survey.objects.exists():
+        migration = importlib.import_module("opora.feedback.migrations.0002_builtin_surveys")
+        migration.create(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def chat_database_threads(monkeypatch):
+    """A pool of the consumers' database threads per test, drained before the test's data goes.
+
+    The test client gives up on a consumer after a second, but a database call already handed to
+    a pool thread runs on; left alone it would write into the next test (or into the flush after
+    this one). The in-memory SQLite test database shares one cache between connections, where a
+    second writer fails at once with "table is locked" instead of waiting as it would on a file
+    database. So each test gets one such thread, which the test's own database calls share
+    (concurrency is bench/chat.py's business), waits for what it was given, and closes its
+    connection."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-db-test")
+    monkeypatch.setattr(consumers, "DATABASE_THREADS", pool)
+    yield pool
+    pool.submit(connections.close_all).result()
+    pool.shutdown(wait=True)
