@@ -225,6 +225,12 @@ TASKS = {
     }
 }
 
+# A job RUNNING longer than this is taken to have lost its worker on another machine and is run
+# again (opora/core/task_recovery.py): keep it above the longest job (a year's analytics rollup).
+OPORA_TASK_LEASE_SECONDS = int(os.environ.get("OPORA_TASK_LEASE_SECONDS", "1800"))
+# A job whose workers died this many times is failed rather than handed to another.
+OPORA_TASK_MAX_CLAIMS = int(os.environ.get("OPORA_TASK_MAX_CLAIMS", "3"))
+
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"

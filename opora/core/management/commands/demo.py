@@ -56,7 +56,7 @@ class Command(BaseCommand):
         )
         # Beside the web server: the task worker (replies, acknowledgements), the inbound SMTP
         # endpoint and the periodic jobs (SLA clocks, spooled mail).
-        commands = [["db_worker"], ["smtpd", "--port", str(DEMO_SMTP_PORT)], ["scheduler"]]
+        commands = [["worker"], ["smtpd", "--port", str(DEMO_SMTP_PORT)], ["scheduler"]]
         helpers = [
             subprocess.Popen([sys.executable, "-m", "opora.cli", *command]) for command in commands
         ]

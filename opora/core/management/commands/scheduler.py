@@ -13,6 +13,7 @@ logger = logging.getLogger(__name__)
 
 # (dotted path of a function taking no arguments, seconds between runs)
 PERIODIC_JOBS: list[tuple[str, int]] = [
+    ("opora.core.task_recovery.requeue_orphaned", 60),
     ("opora.sla.scheduler.run_pass", 60),
     ("opora.automation.services.run_automations", 60),
     ("opora.mail.ingest.retry_spooled", 60),

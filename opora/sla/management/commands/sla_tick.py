@@ -1,7 +1,7 @@
 """`opora sla_tick`: one SLA scheduler pass — warnings, breaches, escalations.
 
 Run it from cron every minute (`* * * * * opora sla_tick`), or with `--enqueue` to hand the
-pass to the task workers (`opora db_worker`) so the cron host does no database work itself.
+pass to the task workers (`opora worker`) so the cron host does no database work itself.
 Passes are idempotent, so an overlapping or repeated run does no harm.
 """
 
