@@ -23,6 +23,7 @@ from opora.tickets.models import (
     Message,
     MessageKind,
     Priority,
+    Ticket,
 )
 from opora.tickets.models import Status as TicketStatus
 
@@ -173,10 +174,10 @@ def create_ticket(request, payload: TicketIn):
 @router.get("/tickets/{ticket_id}", response={200: TicketOut, **ERRORS})
 def get_ticket(request, ticket_id: Id):
     # One query: the visibility filter and the output's joins together (the hottest read).
-    ticket = visible_tickets(request.auth).for_list().filter(pk=ticket_id).first()
-    if ticket is None:
-        raise NotFound(_("Ticket #%(number)s not found") % {"number": ticket_id})
-    return ticket
+    try:
+        return visible_tickets(request.auth).for_list().get(pk=ticket_id)
+    except Ticket.DoesNotExist:
+        raise NotFound(_("Ticket #%(number)s not found") % {"number": ticket_id}) from None
 
 
 @router.patch("/tickets/{ticket_id}", response={200: TicketOut, **ERRORS})

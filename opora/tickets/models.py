@@ -248,6 +248,9 @@ class Ticket(models.Model):
             models.Index(fields=["customer", "-created_at"]),
             models.Index(fields=["organisation", "-created_at"]),
             models.Index(fields=["-updated_at"]),
+            # API and desk lists: newest first, filtered by status; without it the database
+            # sorts every ticket of that status to show one page.
+            models.Index(fields=["status", "-created_at"], name="tickets_status_created"),
             # Reports select solved tickets by when they were solved (opora.analytics).
             models.Index(fields=["solved_at"], name="tickets_ticket_solved_at"),
         ]
