@@ -283,6 +283,8 @@ def main() -> int:
         if not (args.keep or args.reuse):
             teardown_databases(old_config, verbosity=0)
     passed = worst_p95 < BAR_P95_MS and connection.vendor == "postgresql"
+    # Timings on a shared machine mean little without how busy it was.
+    print("load average (1, 5, 15 min): " + ", ".join(f"{load:.2f}" for load in os.getloadavg()))
     print(
         f"{'PASS' if passed else 'FAIL'}: worst p95 {worst_p95:.1f} ms over {message_count:,} "
         f"messages (bar < {BAR_P95_MS:.0f} ms over {BAR_MESSAGES:,} on PostgreSQL"

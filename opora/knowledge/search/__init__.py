@@ -150,10 +150,10 @@ def ticket_scope(user: User) -> TicketScope:
     return TicketScope(tickets, every_ticket=False, team_ids=tuple(team_ids), user_id=user.pk)
 
 
-def _ticket_hits(query: str, user: User, limit: int) -> list[TicketHit]:
-    matches = backend().match_messages(query, ticket_scope(user), limit)
+def _ticket_hits(query: str, scope: TicketScope, limit: int) -> list[TicketHit]:
+    matches = backend().match_messages(query, scope, limit)
     # visible_tickets decides once more: an index is a copy, the live ticket is the authority.
-    tickets = visible_tickets(user).for_list().in_bulk({match.ticket_id for match in matches})
+    tickets = scope.tickets.for_list().in_bulk({match.ticket_id for match in matches})
     return [
         TicketHit(tickets[match.ticket_id], match.pk, match.rank, match.snippet)
         for match in matches
@@ -175,11 +175,13 @@ def search(
         return SearchResults([], [])
     articles = searchable_articles(user, language)
     with_tickets = include_tickets and user.is_authenticated and user.is_agent_like
+    # Worked out once: a query with no hits runs again, corrected.
+    scope = ticket_scope(user) if with_tickets else None
 
     def run(q: str) -> tuple[list[ArticleHit], list[TicketHit]]:
         return (
             _article_hits(q, articles, limit),
-            _ticket_hits(q, user, limit) if with_tickets else [],
+            _ticket_hits(q, scope, limit) if scope is not None else [],
         )
 
     article_hits, ticket_hits = run(query)

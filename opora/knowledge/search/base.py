@@ -1,7 +1,7 @@
 """What every search backend offers; opora.knowledge.search picks one by database vendor."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from django.db.models import QuerySet
@@ -25,6 +25,14 @@ class Match:
     pk: int
     rank: float
     snippet: str
+
+
+def title_hits_first(titled: list[Match], rest: list[Match]) -> list[Match]:
+    """Articles with a query word in their title, then those with them only in the text, each
+    group best first. Title hits' ranks (all above zero) are lifted above the best of the rest, so
+    rank still reads "higher is better" down the list."""
+    lift = max((match.rank for match in rest), default=0.0)
+    return [replace(match, rank=match.rank + lift) for match in titled] + rest
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,10 @@ class SearchBackend(Protocol):
 
     def match_articles(self, query: str, articles: QuerySet, limit: int) -> list[Match]:
         """Articles with ANY of the query's words (questions are phrased freely; more matching
-        words rank higher), among `articles`, already narrowed to what the reader may see."""
+        words rank higher), among `articles`, already narrowed to what the reader may see.
+        Those with a query word in their title come first (title_hits_first); the others are
+        only searched and ranked when the title hits do not fill `limit`, which bounds the cost
+        of common words."""
 
     def match_messages(self, query: str, scope: TicketScope, limit: int) -> list[MessageMatch]:
         """Messages with ALL of the query's words (agents search for specifics, over millions of

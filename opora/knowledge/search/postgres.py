@@ -8,15 +8,29 @@ import operator
 from collections.abc import Iterable
 from functools import reduce
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
 from django.db import connection
 from django.db.models import F, Max, QuerySet
+from django.db.models.expressions import RawSQL
 
 from opora.tickets.models import Ticket
 
 from .. import text
 from ..models import Article, MessageSearchEntry
-from .base import MARK_END, MARK_START, Match, MessageMatch, TicketScope, marked_snippet
+from .base import (
+    MARK_END,
+    MARK_START,
+    Match,
+    MessageMatch,
+    TicketScope,
+    marked_snippet,
+    title_hits_first,
+)
 
 RECENT_CANDIDATES = 200
 RECENT_WINDOW = 20_000
@@ -32,6 +46,13 @@ UPDATE knowledge_article SET search_vector =
                              body), 'B')
 WHERE id = ANY(%s)
 """
+
+# The title's own vector, which the title-first ranking filters on. Exactly the expression of
+# the GIN index of migration knowledge 0005 (so the planner can use it), hence regconfig constants.
+ARTICLE_TITLE_VECTOR = (
+    "to_tsvector(CASE knowledge_article.language WHEN 'en' THEN 'english'::regconfig"
+    " ELSE 'russian'::regconfig END, knowledge_article.title)"
+)
 
 # The first message of each ticket also carries the ticket's subject (weight A). The entry copies
 # the ticket, team and assignee that search filters on (kept in step by the triggers of migration
@@ -82,10 +103,11 @@ FROM top JOIN tickets_message m ON m.id = top.message_id
 ORDER BY top.rank DESC, top.message_id DESC
 """
 EVERY_TICKET_SQL = "(SELECT * FROM matches ORDER BY {newest_first} LIMIT %s)"
-# A UNION (not OR): each branch can walk (team_id, message_id) / (assignee_id, message_id).
+# A UNION (not OR): each branch can walk (team_id, message_id) / (assignee_id, message_id). One
+# branch per team: with "team_id = ANY(…)" PostgreSQL cannot walk that index newest first and
+# walks every team's entries instead.
+TEAM_TICKETS_SQL = "(SELECT * FROM matches WHERE team_id = %s ORDER BY {newest_first} LIMIT %s)"
 AGENT_TICKETS_SQL = """
-(SELECT * FROM matches WHERE team_id = ANY(%s::bigint[]) ORDER BY {newest_first} LIMIT %s)
-UNION
 (SELECT * FROM matches WHERE assignee_id = %s ORDER BY {newest_first} LIMIT %s)
 UNION
 (SELECT * FROM matches WHERE ticket_id IN ({collaborating}) ORDER BY {newest_first} LIMIT %s)
@@ -130,17 +152,25 @@ class PostgresBackend:
         search_query = _any_word_query(query)
         if search_query is None:
             return []
-        rows = (
-            articles.filter(search_vector=search_query)
-            .annotate(
-                rank=SearchRank(F("search_vector"), search_query),
-                # PostgreSQL evaluates this costly column after ORDER BY … LIMIT, on `limit` rows.
-                snippet=SearchHeadline("body", search_query, config="russian", **HEADLINE_OPTIONS),
-            )
-            .order_by("-rank", "-pk")
-            .values_list("pk", "rank", "snippet")[:limit]
+        # Ranking reads each candidate's whole vector: thousands of bodies hold a common word,
+        # a few hundred titles do (found through the title index).
+        title_vector = RawSQL(ARTICLE_TITLE_VECTOR, [], output_field=SearchVectorField())
+        titled = _ranked_articles(
+            articles.alias(title_vector=title_vector).filter(title_vector=search_query),
+            search_query,
+            limit,
         )
-        return [Match(pk, rank, marked_snippet(snippet)) for pk, rank, snippet in rows]
+        if len(titled) == limit:
+            return titled
+        # Fewer title hits than wanted: that is all of them, so the rest are the other matches.
+        rest = _ranked_articles(
+            articles.filter(search_vector=search_query).exclude(
+                pk__in=[match.pk for match in titled]
+            ),
+            search_query,
+            limit - len(titled),
+        )
+        return title_hits_first(titled, rest)
 
     def match_messages(self, query: str, scope: TicketScope, limit: int) -> list[MessageMatch]:
         tsquery, tsquery_params = _tsquery_sql(query)
@@ -150,11 +180,17 @@ class PostgresBackend:
             visible, visible_params = EVERY_TICKET_SQL, [RECENT_CANDIDATES]
         else:
             collaborators = Ticket.collaborators.through._meta.db_table
-            visible = AGENT_TICKETS_SQL.replace(
-                "{collaborating}", f"SELECT ticket_id FROM {collaborators} WHERE user_id = %s"
+            visible = "\nUNION\n".join(
+                [
+                    *[TEAM_TICKETS_SQL] * len(scope.team_ids),
+                    AGENT_TICKETS_SQL.replace(
+                        "{collaborating}",
+                        f"SELECT ticket_id FROM {collaborators} WHERE user_id = %s",
+                    ),
+                ]
             )
             visible_params = [
-                *(list(scope.team_ids), RECENT_CANDIDATES),
+                *(value for team_id in scope.team_ids for value in (team_id, RECENT_CANDIDATES)),
                 *(scope.user_id, RECENT_CANDIDATES),
                 *(scope.user_id, RECENT_CANDIDATES),
             ]
@@ -201,6 +237,19 @@ class PostgresBackend:
             return run(0)
         recent = run(newest - RECENT_WINDOW)
         return recent if len(recent) >= limit else run(0)
+
+
+def _ranked_articles(articles: QuerySet, search_query: SearchQuery, limit: int) -> list[Match]:
+    rows = (
+        articles.annotate(
+            rank=SearchRank(F("search_vector"), search_query),
+            # PostgreSQL evaluates this costly column after ORDER BY … LIMIT, on `limit` rows.
+            snippet=SearchHeadline("body", search_query, config="russian", **HEADLINE_OPTIONS),
+        )
+        .order_by("-rank", "-pk")
+        .values_list("pk", "rank", "snippet")[:limit]
+    )
+    return [Match(pk, rank, marked_snippet(snippet)) for pk, rank, snippet in rows]
 
 
 def _tsquery_sql(query: str) -> tuple[str, list[str]]:

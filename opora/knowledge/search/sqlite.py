@@ -13,7 +13,7 @@ from opora.tickets.models import Message
 
 from .. import text
 from ..models import Article
-from .base import Match, MessageMatch, TicketScope
+from .base import Match, MessageMatch, TicketScope, title_hits_first
 
 # bm25 column weights: a word in the title counts ten times one in the body.
 TITLE_WEIGHT = 10.0
@@ -80,48 +80,43 @@ class SqliteBackend:
         expression = _match_expression(query, any_word=True)
         if expression is None:
             return []
-        allowed_sql, allowed_params = articles.values("pk").query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT rowid, bm25(knowledge_article_fts, %s, %s) AS score"
-                " FROM knowledge_article_fts WHERE knowledge_article_fts MATCH %s"
-                f" AND rowid IN ({allowed_sql}) ORDER BY score LIMIT %s",
-                [TITLE_WEIGHT, BODY_WEIGHT, expression, *allowed_params, limit],
-            )
-            scores = cursor.fetchall()
-        bodies = dict(
-            Article.objects.filter(pk__in=[pk for pk, _ in scores]).values_list("pk", "body")
+        # As on PostgreSQL: title hits first, the rest only when they do not fill `limit`.
+        titled = _ranked_articles(f"title : ({expression})", articles, limit, query)
+        if len(titled) == limit:
+            return titled
+        rest = _ranked_articles(
+            expression,
+            articles.exclude(pk__in=[match.pk for match in titled]),
+            limit - len(titled),
+            query,
         )
-        return [
-            Match(pk, -score, text.highlight(strip_tags(bodies[pk]), query))
-            for pk, score in scores
-            if pk in bodies
-        ]
+        return title_hits_first(titled, rest)
 
     def match_messages(self, query: str, scope: TicketScope, limit: int) -> list[MessageMatch]:
         expression = _match_expression(query, any_word=False)
         if expression is None:
             return []
-        allowed_sql, allowed_params = scope.tickets.values("pk").query.sql_with_params()
-        # As on PostgreSQL: only the newest RECENT_CANDIDATES visible matches are ranked.
+        if scope.every_ticket:
+            visible, visible_params = "", []
+        else:
+            allowed_sql, visible_params = (
+                scope.tickets.order_by().values("pk").query.sql_with_params()
+            )
+            visible = f" AND m.ticket_id IN ({allowed_sql})"
+        # As on PostgreSQL: only the newest RECENT_CANDIDATES visible matches are ranked. FTS5
+        # yields matches newest first by itself, so the scan stops after them; the rowid is
+        # never compared with a list (FTS5 would run the whole MATCH again for each value).
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT ranked.rowid, ranked.score, m.ticket_id FROM ("
-                " SELECT rowid, bm25(knowledge_message_fts, %s, %s) AS score"
-                " FROM knowledge_message_fts WHERE knowledge_message_fts MATCH %s AND rowid IN ("
-                "  SELECT f.rowid FROM knowledge_message_fts f"
-                "  JOIN tickets_message m ON m.id = f.rowid"
-                "  WHERE knowledge_message_fts MATCH %s"
-                f"  AND m.ticket_id IN ({allowed_sql}) ORDER BY f.rowid DESC LIMIT %s"
-                " )) ranked JOIN tickets_message m ON m.id = ranked.rowid ORDER BY ranked.score",
-                [
-                    TITLE_WEIGHT,
-                    BODY_WEIGHT,
-                    expression,
-                    expression,
-                    *allowed_params,
-                    RECENT_CANDIDATES,
-                ],
+                "SELECT rowid, score, ticket_id FROM ("
+                " SELECT knowledge_message_fts.rowid, m.ticket_id,"
+                " bm25(knowledge_message_fts, %s, %s) AS score"
+                " FROM knowledge_message_fts JOIN tickets_message m"
+                " ON m.id = knowledge_message_fts.rowid"
+                f" WHERE knowledge_message_fts MATCH %s{visible}"
+                " ORDER BY knowledge_message_fts.rowid DESC LIMIT %s"
+                ") ORDER BY score",
+                [TITLE_WEIGHT, BODY_WEIGHT, expression, *visible_params, RECENT_CANDIDATES],
             )
             rows = cursor.fetchall()
         # The best message of each ticket, best tickets first; only those get a snippet.
@@ -141,6 +136,25 @@ class SqliteBackend:
             for ticket_id, (pk, rank) in best.items()
             if pk in bodies
         ]
+
+
+def _ranked_articles(expression: str, articles: QuerySet, limit: int, query: str) -> list[Match]:
+    allowed_sql, allowed_params = articles.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT rowid, bm25(knowledge_article_fts, %s, %s) AS score"
+            " FROM knowledge_article_fts WHERE knowledge_article_fts MATCH %s"
+            # "+rowid": FTS5 would otherwise run the whole MATCH once per allowed article.
+            f" AND +rowid IN ({allowed_sql}) ORDER BY score LIMIT %s",
+            [TITLE_WEIGHT, BODY_WEIGHT, expression, *allowed_params, limit],
+        )
+        scores = cursor.fetchall()
+    bodies = dict(Article.objects.filter(pk__in=[pk for pk, _ in scores]).values_list("pk", "body"))
+    return [
+        Match(pk, -score, text.highlight(strip_tags(bodies[pk]), query))
+        for pk, score in scores
+        if pk in bodies
+    ]
 
 
 def _first_message_ids(ids: list[int]) -> set[int]:

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 
 from opora.knowledge import search
 from opora.knowledge.models import Visibility
@@ -76,6 +77,44 @@ def test_title_ranks_above_body(make_article):
     assert titles("пароль", AnonymousUser()) == ["Пароль от кабинета", "Доставка заказа"]
 
 
+def test_a_title_hit_ranks_above_more_words_in_the_body(make_article):
+    make_article(
+        "Доставка", "<p>Письмо со ссылкой для сброса пароля не приходит: письмо в спаме.</p>"
+    )
+    make_article("Пароль от кабинета", "<p>Инструкция.</p>")
+    make_article("Оплата картой", "<p>Чек придёт письмом.</p>")
+    hits = search.search("не приходит письмо с паролем", AnonymousUser()).articles
+    assert [hit.article.title for hit in hits] == [
+        "Пароль от кабинета",
+        "Доставка",
+        "Оплата картой",
+    ]
+    assert [hit.rank for hit in hits] == sorted((hit.rank for hit in hits), reverse=True)
+
+
+def test_title_hits_filling_the_page_are_all_that_is_ranked(make_article):
+    for number in range(3):
+        make_article(f"Пароль {number}", "<p>Инструкция.</p>")
+    make_article("Доставка", "<p>Пароль, пароль и ещё раз пароль.</p>")
+    hits = search.search("пароль", AnonymousUser(), limit=3).articles
+    assert sorted(hit.article.title for hit in hits) == ["Пароль 0", "Пароль 1", "Пароль 2"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL index")
+def test_title_hits_are_found_through_the_title_index(make_article):
+    from opora.knowledge.search.postgres import ARTICLE_TITLE_VECTOR
+
+    make_article("Пароль от кабинета")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table is otherwise scanned
+        cursor.execute(
+            f"EXPLAIN SELECT id FROM knowledge_article WHERE {ARTICLE_TITLE_VECTOR}"
+            " @@ plainto_tsquery('russian', 'пароль')"
+        )
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "knowledge_article_title_search_gin" in plan
+
+
 def test_snippet_highlights_matching_words_and_escapes_html(make_article):
     make_article("Письма", "<p>Письмо с <b>паролем</b> и &lt;script&gt; придёт скоро.</p>")
     snippet = search.search("пароль", AnonymousUser()).articles[0].snippet
@@ -125,6 +164,13 @@ def test_agents_find_tickets_only_within_their_teams(team_tickets, anna, boris, 
     assert ticket_ids(boris) == [beta.pk]
     assert ticket_ids(lead) == sorted([alpha.pk, beta.pk])
     assert ticket_ids(carol.user) == []  # customers search articles only
+
+
+def test_an_agent_in_several_teams_finds_each_teams_tickets(team_tickets, anna, team_beta):
+    alpha, beta = team_tickets
+    team_beta.members.add(anna)
+    hits = search.search("паролем", anna, include_tickets=True).tickets
+    assert sorted(hit.ticket.pk for hit in hits) == sorted([alpha.pk, beta.pk])
 
 
 def test_ticket_subject_is_searchable_and_ranked_first(team_tickets, lead):
