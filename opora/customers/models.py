@@ -17,6 +17,12 @@ class OrganisationKind(models.TextChoices):
     B2C = "b2c", _("Consumer (B2C)")
 
 
+class OrganisationQuerySet(models.QuerySet):
+    def with_domain(self, domain: str) -> "OrganisationQuerySet":
+        """Case-insensitive match on the e-mail domain, through the index on LOWER(domain)."""
+        return self.alias(domain_lower=Lower("domain")).filter(domain_lower=domain.strip().lower())
+
+
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(
@@ -31,8 +37,12 @@ class Organisation(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    objects = OrganisationQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
+        # Inbound mail from a new sender looks up the organisation of its domain.
+        indexes = [models.Index(Lower("domain"), name="organisation_domain_ci")]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
 
@@ -42,8 +52,14 @@ class Organisation(models.Model):
 
 class CustomerQuerySet(models.QuerySet):
     def with_email(self, address: str) -> "CustomerQuerySet":
-        """Case-insensitive match that uses the unique index on LOWER(email)."""
-        return self.alias(email_lower=Lower("email")).filter(email_lower=address.strip().lower())
+        """Case-insensitive match that uses the unique index on LOWER(email). That index is partial
+        (blank e-mails are not unique), so the query repeats its condition: without it neither
+        PostgreSQL nor SQLite may use the index and both read every customer."""
+        return (
+            self.alias(email_lower=Lower("email"))
+            .filter(email_lower=address.strip().lower())
+            .exclude(email="")
+        )
 
 
 class Customer(models.Model):

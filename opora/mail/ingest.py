@@ -324,7 +324,9 @@ def _customer_for(parsed: ParsedMail) -> Customer:
     if customer is not None:
         return customer
     domain = address.rpartition("@")[2]
-    organisation = Organisation.objects.filter(domain__iexact=domain).first() if domain else None
+    organisation = (
+        Organisation.objects.with_domain(domain).order_by("pk").first() if domain else None
+    )
     language = (
         "ru"
         if CYRILLIC.search(parsed.subject + parsed.text_body[:500] + parsed.from_name)
