@@ -206,13 +206,20 @@ else:
 
 # Live chat's channel layer: Redis when there is one (any number of processes), else in memory
 # (one process: the embedded shape).
+# A channel holding `capacity` undelivered messages silently drops the next group message, and
+# every socket of one server process shares one channel there: at the default of 100 a busy
+# process would store and number chat lines that connected clients then never receive.
+CHANNEL_CAPACITY = int(os.environ.get("OPORA_CHANNEL_CAPACITY", "5000"))
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
+        "CONFIG": {"hosts": [REDIS_URL], "capacity": CHANNEL_CAPACITY},
     }
     if REDIS_URL
-    else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    else {
+        "BACKEND": "channels.layers.InMemoryChannelLayer",
+        "CONFIG": {"capacity": CHANNEL_CAPACITY},
+    }
 }
 # The public chat widget is anonymous: new chats and offline messages per visitor address per hour.
 OPORA_CHAT_WIDGET_LIMIT_PER_HOUR = int(os.environ.get("OPORA_CHAT_WIDGET_LIMIT_PER_HOUR", "20"))

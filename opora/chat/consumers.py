@@ -4,9 +4,13 @@ Both are thin: they check who is talking, call :mod:`.services` and pass the eve
 channel layer on to the browser. Protocol: docs/chat.md.
 """
 
+import functools
+import logging
 import os
+import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -31,6 +35,51 @@ REFUSED = 4403
 DATABASE_THREADS = ThreadPoolExecutor(
     max_workers=int(os.environ.get("OPORA_CHAT_DB_THREADS", "4")), thread_name_prefix="chat-db"
 )
+# Filing lines into their tickets (services.file_lines) has a thread of its own, so that the
+# round trips on DATABASE_THREADS never wait behind it.
+TIMELINE_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-timeline")
+# Chats whose filing is scheduled and has not started yet: one run files all their lines.
+filing_scheduled: set[int] = set()
+# A connection that served a chat call this recently (seconds) is not checked with a query of
+# its own before the next one (CONN_HEALTH_CHECKS): under load those checks took a fifth of
+# these threads' database time. One that breaks during a call is still closed after it.
+RECHECK_AFTER_IDLE = 5.0
+_thread = threading.local()
+
+logger = logging.getLogger(__name__)
+
+
+def _database_work(function: Callable, language: str) -> Callable[[], Any]:
+    """``function`` as run on one of the chat threads above."""
+
+    def run():
+        close_old_connections()
+        if time.monotonic() - getattr(_thread, "last_call", float("-inf")) < RECHECK_AFTER_IDLE:
+            for connection in connections.all(initialized_only=True):
+                connection.health_check_done = True
+        try:
+            with translation.override(language):
+                return function()
+        finally:
+            # These few threads live as long as the process, so their connections stay open
+            # (whatever DB_CONN_MAX_AGE says for the per-request HTTP threads): connecting
+            # anew for every chat line costs more than storing it.
+            for connection in connections.all(initialized_only=True):
+                connection.close_at = None
+            close_old_connections()  # now closes only broken connections
+            _thread.last_call = time.monotonic()
+
+    return run
+
+
+def _file_lines(session: ChatSession) -> None:
+    filing_scheduled.discard(session.pk)  # before reading: a line posted from now on runs again
+    services.file_lines(session)
+
+
+def _log_failure(future: Future) -> None:
+    if future.exception() is not None:
+        logger.error("Filing chat lines failed", exc_info=future.exception())
 
 
 def _language(code: str | None) -> str:
@@ -57,22 +106,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     language = "ru"
 
     async def call(self, function: Callable, *args, **kwargs) -> Any:
-        def run():
-            close_old_connections()
-            try:
-                with translation.override(self.language):
-                    return function(*args, **kwargs)
-            finally:
-                # This pool's few threads live as long as the process, so their connections
-                # stay open (whatever DB_CONN_MAX_AGE says for the per-request HTTP threads):
-                # connecting anew for every chat line costs more than storing it.
-                for connection in connections.all(initialized_only=True):
-                    connection.close_at = None
-                close_old_connections()  # now closes only broken connections
-
+        run = _database_work(functools.partial(function, *args, **kwargs), self.language)
         # Each call is its own transaction: chats need not queue behind one another in a
         # single database thread, so they run on a small pool of their own.
         return await sync_to_async(run, thread_sensitive=False, executor=DATABASE_THREADS)()
+
+    async def post_line(self, session: ChatSession, body: str, agent: User | None = None) -> None:
+        await self.call(services.post_line, session, body, agent=agent)
+        # Broadcast already; the ticket's copy is not awaited, since this consumer handles one
+        # event at a time and the line coming back to this very socket would wait for it.
+        if session.pk not in filing_scheduled:
+            filing_scheduled.add(session.pk)
+            work = _database_work(functools.partial(_file_lines, session), self.language)
+            TIMELINE_THREAD.submit(work).add_done_callback(_log_failure)
 
     async def send_error(self, error: OporaError, chat_id: int | None = None) -> None:
         await self.send_json(
@@ -155,7 +201,7 @@ class VisitorConsumer(ChatConsumer):
         kind = content.get("type")
         try:
             if kind == "message":
-                await self.call(services.post_line, self.session, str(content.get("body", "")))
+                await self.post_line(self.session, str(content.get("body", "")))
             elif kind == "typing":
                 await self.typing(self.session.pk, "customer")
             elif kind == "end":
@@ -231,9 +277,7 @@ class AgentConsumer(ChatConsumer):
             elif kind in {"accept", "accept_transfer"}:
                 await self.take(session, kind)
             elif kind == "message":
-                await self.call(
-                    services.post_line, session, str(content.get("body", "")), agent=self.user
-                )
+                await self.post_line(session, str(content.get("body", "")), agent=self.user)
             elif kind == "typing" and session.agent_id == self.user.pk:
                 await self.typing(session.pk, "agent")
             elif kind == "transfer":

@@ -3,8 +3,12 @@
 Every chat line is also a ticket Message (through opora.tickets.services), so the chat is the
 ticket's timeline. Live updates go out through the channel layer only after the transaction
 commits (see :mod:`.events`), so nobody is told about a line that was rolled back.
+
+A line is stored, numbered and broadcast first (``post_line``, one small transaction: the round
+trip people wait on) and filed into the ticket right after (``file_lines``), off that path.
 """
 
+import logging
 from datetime import datetime, timedelta
 
 from django.core import signing
@@ -16,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opora.accounts.models import Team, User
-from opora.core.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
+from opora.core.errors import Forbidden, InvalidInput, InvalidTransition, NotFound, OporaError
 from opora.customers.models import Customer
 from opora.feedback import services as feedback_services
 from opora.feedback.models import InvitationChannel, Response, SurveyKind
@@ -35,6 +39,8 @@ from .models import (
     LineKind,
 )
 from .waiting import estimated_wait_seconds
+
+logger = logging.getLogger(__name__)
 
 VISITOR_TOKEN_SALT = "opora.chat.visitor"
 # A widget token outlives any realistic chat, but not a stolen laptop's week.
@@ -203,12 +209,12 @@ def leave_message(
 def _locked(session: ChatSession) -> ChatSession:
     return (
         ChatSession.objects.select_for_update(of=("self",))
-        .select_related("ticket__customer")
+        .select_related("ticket__customer", "agent")
         .get(pk=session.pk)
     )
 
 
-def _append(session: ChatSession, kind: str, author_name: str, body: str, message=None) -> ChatLine:
+def _append(session: ChatSession, kind: str, author_name: str, body: str) -> ChatLine:
     """Number the line within its (locked) chat and tell everyone in the chat once committed."""
     session.last_seq += 1
     session.save(update_fields=["last_seq"])
@@ -218,7 +224,6 @@ def _append(session: ChatSession, kind: str, author_name: str, body: str, messag
         kind=kind,
         author_name=author_name,
         body=body,
-        message=message,
         created_at=timezone.now(),
     )
     events.line_added(line)
@@ -227,22 +232,60 @@ def _append(session: ChatSession, kind: str, author_name: str, body: str, messag
 
 @transaction.atomic
 def post_line(session: ChatSession, body: str, *, agent: User | None = None) -> ChatLine:
-    """A line from the customer (agent=None) or from the chat's agent; it lands on the ticket."""
+    """A line from the customer (agent=None) or from the chat's agent, stored, numbered and
+    broadcast once committed: the round trip people wait on. It reaches the ticket timeline
+    through :func:`file_lines`, which the caller runs next (a ticket message costs three times
+    the queries of the line). ``session`` is the caller's: its ticket and customer are not
+    read again."""
     body = _clean_body(body)
-    session = _locked(session)
-    if session.status == ChatStatus.ENDED:
+    # The lock reads only what numbering needs; the rest of a chat row is not worth a join here.
+    locked = (
+        ChatSession.objects.select_for_update()
+        .only("status", "agent", "last_seq")
+        .get(pk=session.pk)
+    )
+    if locked.status == ChatStatus.ENDED:
         raise InvalidTransition(_("This chat has ended"), code="chat_ended")
-    if agent is not None:
-        if session.agent_id != agent.pk:
-            raise Forbidden(_("Only the agent handling this chat may write in it"))
-        actor = ticket_services.Actor(user=agent, via="chat")
-        author, kind = agent.first_name or agent.username, LineKind.AGENT
-    else:
-        customer = session.ticket.customer
-        actor = ticket_services.Actor(customer=customer, via="chat")
-        author, kind = customer.name, LineKind.CUSTOMER
-    message = ticket_services.add_message(session.ticket, actor, body, channel=Channel.CHAT)
-    return _append(session, kind, author, body, message)
+    if agent is None:
+        return _append(locked, LineKind.CUSTOMER, session.ticket.customer.name, body)
+    if locked.agent_id != agent.pk:
+        raise Forbidden(_("Only the agent handling this chat may write in it"))
+    # Refused now, as filing it would be, rather than shown and then missing from the ticket.
+    ticket_services.check_author(session.ticket, ticket_services.Actor(user=agent, via="chat"))
+    return _append(locked, LineKind.AGENT, agent.first_name or agent.username, body)
+
+
+@transaction.atomic
+def file_lines(session: ChatSession) -> int:
+    """Copy the chat's lines that are not on its ticket yet into the timeline, in order, as
+    ticket messages (with their SLA, search index, audit and automation effects) dated when
+    they were written; returns how many. Idempotent: under the chat's row lock a line is filed
+    once however often this runs, so one run may catch up the lines of several posts."""
+    session = _locked(session)
+    # An agent line is the current agent's: the chat changes hands only after filing (_take).
+    authors = {
+        LineKind.CUSTOMER: ticket_services.Actor(customer=session.ticket.customer, via="chat"),
+        LineKind.AGENT: ticket_services.Actor(user=session.agent, via="chat"),
+    }
+    pending = session.lines.filter(message__isnull=True).exclude(kind=LineKind.SYSTEM)
+    filed = 0
+    for line in pending.order_by("seq"):
+        try:
+            message = ticket_services.add_message(
+                session.ticket,
+                authors[line.kind],
+                line.body,
+                channel=Channel.CHAT,
+                created_at=line.created_at,
+            )
+        except OporaError:
+            # Only a change since the line was posted (its agent made a light agent, its ticket
+            # closed by hand) refuses it; the line stays in the chat and the others are filed.
+            logger.exception("Chat line %s could not be added to its ticket", line)
+            continue
+        ChatLine.objects.filter(pk=line.pk).update(message=message)
+        filed += 1
+    return filed
 
 
 def lines_after(session: ChatSession, seq: int) -> list[ChatLine]:
@@ -314,6 +357,7 @@ def _check_capacity(agent: User) -> None:
 
 def _take(session: ChatSession, agent: User, team: Team | None, now: datetime) -> None:
     """Make ``agent`` the chat's (and the ticket's one accountable) agent."""
+    file_lines(session)  # the previous agent's lines are theirs
     previous_agent_id = session.agent_id
     session.agent = agent
     session.team = team
@@ -401,6 +445,7 @@ def end_chat(
         raise Forbidden(_("Only the agent handling this chat may end it"))
     if session.status == ChatStatus.ENDED:
         return session
+    file_lines(session)  # an ended chat is all on its ticket
     was_queued = session.status == ChatStatus.QUEUED
     session.status = ChatStatus.ENDED
     session.ended_at = now or timezone.now()

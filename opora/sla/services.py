@@ -153,10 +153,12 @@ def start_clock(ticket: Ticket) -> TicketSla:
 
 
 def record_message(ticket: Ticket, message: Message, actor: Actor) -> None:
-    if message.kind != MessageKind.REPLY or (sla := _clock_of(ticket)) is None:
+    # A ticket without a clock (from before SLA tracking) has no targets either: the targets
+    # are read first, and the clock only when a new one is due.
+    if message.kind != MessageKind.REPLY:
         return
     if message.author_customer_id is not None:
-        _customer_replied(ticket, sla, message.created_at)
+        _customer_replied(ticket, message.created_at)
     elif actor.user is not None and actor.user.is_agent_like:
         # Automatic messages (no user) are not the human reply the promise is about.
         responses = [t for t in _live_targets(ticket) if t.kind in RESPONSE_KINDS]
@@ -165,13 +167,15 @@ def record_message(ticket: Ticket, message: Message, actor: Actor) -> None:
         _save(responses)
 
 
-def _customer_replied(ticket: Ticket, sla: TicketSla, at: datetime) -> None:
-    terms = terms_of(sla.policy)
-    minutes = terms.minutes.get(TargetKind.NEXT_RESPONSE)
+def _customer_replied(ticket: Ticket, at: datetime) -> None:
     waiting = SlaTarget.objects.filter(
         ticket=ticket, kind__in=RESPONSE_KINDS, status__in=LIVE_STATUSES
     ).exists()
-    if minutes is None or waiting:
+    if waiting or (sla := _clock_of(ticket)) is None:
+        return
+    terms = terms_of(sla.policy)
+    minutes = terms.minutes.get(TargetKind.NEXT_RESPONSE)
+    if minutes is None:
         return
     target = SlaTarget(
         ticket=ticket,

@@ -3,7 +3,7 @@ and writes its audit trail, so a ticket is never half-changed and every change i
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -203,24 +203,9 @@ def create_ticket(data: NewTicket, actor: Actor) -> Ticket:
     return ticket
 
 
-@transaction.atomic
-def add_message(
-    ticket: Ticket,
-    actor: Actor,
-    body: str,
-    *,
-    kind: str = MessageKind.REPLY,
-    channel: str | None = None,
-    body_html: str = "",
-    quoted_text: str = "",
-    files: list[IncomingFile] | None = None,
-    status_after: str | None = None,
-) -> Message:
-    """Add a reply or note. A customer reply reopens a solved ticket; to a closed one it opens a follow-up."""
-    body = _require_text(body, "body", _("Message"))
-    files = files or []
-    for incoming in files:
-        check_file(incoming)
+def check_author(ticket: Ticket, actor: Actor, kind: str = MessageKind.REPLY) -> None:
+    """Refuse a message its author may not add to the ticket. A customer's reply to a closed
+    ticket is not refused: it opens a follow-up."""
     from_customer = actor.customer is not None
     # A note comes from staff or from Opora itself (an actor without a user), never a customer.
     if kind == MessageKind.NOTE and (
@@ -234,13 +219,36 @@ def add_message(
         and not actor.user.can_reply_publicly
     ):
         raise Forbidden(_("Light agents may add internal notes only"))
+    if ticket.status == Status.CLOSED and not from_customer:
+        raise InvalidTransition(
+            _("Ticket #%(number)s is closed; open a follow-up instead") % {"number": ticket.pk}
+        )
 
+
+@transaction.atomic
+def add_message(
+    ticket: Ticket,
+    actor: Actor,
+    body: str,
+    *,
+    kind: str = MessageKind.REPLY,
+    channel: str | None = None,
+    body_html: str = "",
+    quoted_text: str = "",
+    files: list[IncomingFile] | None = None,
+    status_after: str | None = None,
+    created_at: datetime | None = None,
+) -> Message:
+    """Add a reply or note. A customer reply reopens a solved ticket; to a closed one it opens a
+    follow-up. ``created_at`` is when it was written, if that was earlier (a chat line)."""
+    body = _require_text(body, "body", _("Message"))
+    files = files or []
+    for incoming in files:
+        check_file(incoming)
+    from_customer = actor.customer is not None
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    check_author(ticket, actor, kind)
     if ticket.status == Status.CLOSED:
-        if not from_customer:
-            raise InvalidTransition(
-                _("Ticket #%(number)s is closed; open a follow-up instead") % {"number": ticket.pk}
-            )
         return _follow_up(
             ticket, actor, body, channel or ticket.channel, body_html, quoted_text, files
         )
@@ -254,6 +262,7 @@ def add_message(
         body=body,
         body_html=sanitize_html(body_html) if body_html else "",
         quoted_text=quoted_text,
+        created_at=created_at or timezone.now(),
     )
     store_files(message, files)
     audit(ticket, actor, AuditAction.NOTED if kind == MessageKind.NOTE else AuditAction.REPLIED)

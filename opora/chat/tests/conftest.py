@@ -25,11 +25,12 @@ def chat_database_threads(monkeypatch):
     a pool thread runs on; left alone it would write into the next test (or into the flush after
     this one). The in-memory SQLite test database shares one cache between connections, where a
     second writer fails at once with "table is locked" instead of waiting as it would on a file
-    database. So each test gets one such thread, which the test's own database calls share
-    (concurrency is bench/chat.py's business), waits for what it was given, and closes its
-    connection."""
+    database. So each test gets one such thread, for the consumers' calls, their filing of
+    lines into tickets and the test's own database calls (concurrency is bench/chat.py's
+    business), waits for what it was given, and closes its connection."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-db-test")
     monkeypatch.setattr(consumers, "DATABASE_THREADS", pool)
+    monkeypatch.setattr(consumers, "TIMELINE_THREAD", pool)  # filing too, after the post
     yield pool
     pool.submit(connections.close_all).result()
     pool.shutdown(wait=True)

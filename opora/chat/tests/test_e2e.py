@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from opora.chat import consumers
 from opora.core.testing import PASSWORD
 from opora.tickets.models import Channel, Message
 
@@ -86,11 +87,17 @@ def test_customer_and_agent_chat_through_the_widget(browser, asgi_live_server, a
     customer.press("#opora-chat textarea.input", "Enter")
     pane.locator(".chat-line.customer:has-text('Green now')").wait_for()
 
-    # Both sides' lines are the ticket's timeline.
+    # Both sides' lines are the ticket's timeline. Read on the chat's database thread, which
+    # files them (see conftest: the in-memory test database refuses a concurrent reader).
+    def on_chat_thread(read):
+        return consumers.DATABASE_THREADS.submit(read).result()
+
     deadline = time.monotonic() + 5
-    while Message.objects.count() < 3 and time.monotonic() < deadline:
+    while on_chat_thread(Message.objects.count) < 3 and time.monotonic() < deadline:
         time.sleep(0.1)
-    bodies = list(Message.objects.order_by("pk").values_list("body", "channel"))
+    bodies = on_chat_thread(
+        lambda: list(Message.objects.order_by("pk").values_list("body", "channel"))
+    )
     assert bodies == [
         ("My router blinks red", Channel.CHAT),
         ("Please unplug it for ten seconds", Channel.CHAT),

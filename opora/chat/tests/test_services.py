@@ -1,17 +1,22 @@
 """The chat rules without sockets (the sockets are in test_consumers.py)."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from opora.chat import services
 from opora.chat.models import ChatLine, ChatSession, ChatSettings, ChatStatus, LineKind
 from opora.core.errors import Forbidden, InvalidInput, InvalidTransition
 from opora.customers.models import Customer
 from opora.sla.models import BusinessCalendar
-from opora.tickets.models import Channel, Message, Ticket
+from opora.tickets.models import Channel, Message, Status, Ticket
 
 pytestmark = pytest.mark.django_db
+
+TRANSACTION_CONTROL = re.compile(r"(BEGIN|COMMIT|SAVEPOINT|RELEASE SAVEPOINT)\b")
 
 # A Monday morning and a Sunday afternoon in Moscow.
 MONDAY_10 = datetime(2026, 11, 23, 7, tzinfo=UTC)
@@ -86,7 +91,69 @@ def test_lines_are_numbered_and_resent_after_a_given_number(team_alpha, anna):
         (4, LineKind.AGENT),
     ]
     assert [line.body for line in services.lines_after(session, 2)] == ["two", "three"]
-    assert Message.objects.filter(ticket=session.ticket).count() == 3
+
+
+def test_the_round_trip_stores_only_the_line(team_alpha, anna):
+    session = services.start_chat("Ann", "", "one")
+    services.accept(session, anna)
+    for agent in (None, anna):
+        with CaptureQueriesContext(connection) as round_trip:
+            line = services.post_line(session, "a line", agent=agent)
+        # Lock the chat, number the line, store it: the ticket message comes after.
+        statements = [q["sql"] for q in round_trip.captured_queries]
+        assert len([sql for sql in statements if not TRANSACTION_CONTROL.match(sql)]) == 3
+        assert line.message is None
+
+
+def test_lines_are_filed_into_the_ticket_once_in_order_and_dated_when_written(team_alpha, anna):
+    session = services.start_chat("Ann", "", "one")
+    services.accept(session, anna)
+    lines = [services.post_line(session, "two"), services.post_line(session, "three", agent=anna)]
+    assert Message.objects.filter(ticket=session.ticket).count() == 1
+
+    with CaptureQueriesContext(connection) as filing:
+        assert services.file_lines(session) == 2
+    assert services.file_lines(session) == services.file_lines(session) == 0
+    # Every line costs the same bounded number of queries: no query per earlier line.
+    assert len(filing.captured_queries) <= 2 + 2 * 16
+    timeline = list(Message.objects.filter(ticket=session.ticket).order_by("pk"))
+    assert [(m.body, m.author_user) for m in timeline] == [
+        ("one", None),
+        ("two", None),
+        ("three", anna),
+    ]
+    for line in lines:
+        line.refresh_from_db()
+        assert (line.message.body, line.message.created_at) == (line.body, line.created_at)
+    session.ticket.refresh_from_db()
+    assert session.ticket.first_response_at == lines[1].created_at
+
+
+def test_a_chat_is_all_on_its_ticket_when_it_changes_hands_or_ends(team_alpha, anna, lead):
+    session = services.start_chat("Ann", "", "one")
+    services.accept(session, anna)
+    services.post_line(session, "from anna", agent=anna)
+    services.offer_transfer(session, anna, to_agent=lead)
+    services.accept_transfer(session, lead)
+    services.post_line(session, "from the lead", agent=lead)
+    services.post_line(session, "bye")
+    services.end_chat(session)
+    assert not ChatLine.objects.filter(message=None).exclude(kind=LineKind.SYSTEM).exists()
+    assert list(
+        Message.objects.filter(ticket=session.ticket)
+        .order_by("pk")
+        .values_list("body", "author_user")
+    ) == [("one", None), ("from anna", anna.pk), ("from the lead", lead.pk), ("bye", None)]
+
+
+def test_an_agent_line_the_ticket_would_refuse_is_refused_at_once(team_alpha, anna):
+    session = services.start_chat("Ann", "", "one")
+    services.accept(session, anna)
+    Ticket.objects.filter(pk=session.ticket_id).update(status=Status.CLOSED)
+    session.ticket.refresh_from_db()
+    with pytest.raises(InvalidTransition):
+        services.post_line(session, "hello?", agent=anna)
+    assert not ChatLine.objects.filter(kind=LineKind.AGENT).exists()
 
 
 def test_only_the_chats_agent_writes_and_nobody_after_the_end(team_alpha, anna, lead):
