@@ -146,8 +146,8 @@ def test_a_job_whose_worker_is_killed_runs_again_and_mails_once(
     assert len(job.worker_ids) == 2  # claimed twice: retried exactly once
     envelope.refresh_from_db()
     assert (envelope.delivery, envelope.attempts) == (Delivery.SENT, 1)
-    assert [message["Message-ID"].strip("<>") for message in sink.received] == [
-        envelope.rfc_message_id.strip("<>")
+    assert [str(message["Message-ID"]).strip().strip("<>") for message in sink.received] == [
+        envelope.rfc_message_id.strip().strip("<>")
     ]
 
     # A worker that dies after the mail left but before it recorded the job: the job runs again
