@@ -133,9 +133,7 @@ def _clean_contact(name: str, email: str) -> tuple[str, str]:
 
 def _customer(name: str, email: str, language: str) -> Customer:
     """The customer by e-mail, as the e-mail channel finds them; otherwise a new (guest) one."""
-    existing = (
-        Customer.objects.filter(email__iexact=email).order_by("pk").first() if email else None
-    )
+    existing = Customer.objects.with_email(email).order_by("pk").first() if email else None
     return existing or Customer.objects.create(name=name, email=email, language=language)
 
 

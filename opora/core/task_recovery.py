@@ -35,6 +35,10 @@ logger = logging.getLogger(__name__)
 WORKER_PREFIX = "opora"
 
 
+class WorkerLost(Exception):
+    """Recorded on a job failed because the workers running it kept dying."""
+
+
 def _host_label(host: str) -> str:
     # Ids are colon-separated and the backend keeps at most 64 characters of one.
     return host.replace(":", "-")[:30]
@@ -105,15 +109,11 @@ def requeue_orphaned(now: datetime | None = None) -> list[str]:
             ):
                 continue
             if len(job.worker_ids) >= settings.OPORA_TASK_MAX_CLAIMS:
-                job.status = TaskResultStatus.FAILED
-                job.finished_at = now
-                job.exception_class_path = "opora.core.task_recovery.WorkerLost"
-                job.traceback = (
-                    f"The worker running this job died {len(job.worker_ids)} times "
-                    f"({', '.join(job.worker_ids)}); it is not handed to another."
-                )
-                job.save(
-                    update_fields=["status", "finished_at", "exception_class_path", "traceback"]
+                job.set_failed(
+                    WorkerLost(
+                        f"The worker running this job died {len(job.worker_ids)} times "
+                        f"({', '.join(job.worker_ids)}); it is not handed to another."
+                    )
                 )
                 logger.error("job %s (%s) failed: its workers kept dying", job.pk, job.task_path)
                 continue
