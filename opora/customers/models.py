@@ -1,5 +1,7 @@
 """The people and organisations Opora serves."""
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -52,12 +54,17 @@ class Organisation(models.Model):
 
 class CustomerQuerySet(models.QuerySet):
     def with_email(self, address: str) -> "CustomerQuerySet":
-        """Case-insensitive match that uses the unique index on LOWER(email). That index is partial
-        (blank e-mails are not unique), so the query repeats its condition: without it neither
-        PostgreSQL nor SQLite may use the index and both read every customer."""
+        """Case-insensitive match that uses the unique index on LOWER(email)."""
+        return self.with_emails([address])
+
+    def with_emails(self, addresses: Iterable[str]) -> "CustomerQuerySet":
+        """Customers with any of these addresses, matched case-insensitively through the unique
+        index on LOWER(email). That index is partial (blank e-mails are not unique), so the query
+        repeats its condition: without it neither PostgreSQL nor SQLite may use the index and
+        both read every customer."""
         return (
             self.alias(email_lower=Lower("email"))
-            .filter(email_lower=address.strip().lower())
+            .filter(email_lower__in={address.strip().lower() for address in addresses})
             .exclude(email="")
         )
 

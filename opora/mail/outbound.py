@@ -1,5 +1,6 @@
 """Agent replies and acknowledgements out as real mail, threaded into the customer's conversation."""
 
+import logging
 import smtplib
 from datetime import timedelta
 from email.utils import make_msgid
@@ -13,6 +14,8 @@ from django.utils import timezone, translation
 from opora.tickets.models import AuditAction, AuditEvent, Message, Ticket
 
 from .models import Delivery, Direction, EmailEnvelope, InboundMail, Mailbox
+
+logger = logging.getLogger(__name__)
 
 # Threading only needs the recent history; some servers refuse very long References headers.
 MAX_REFERENCES = 20
@@ -135,6 +138,25 @@ def deliver(envelope_id: int) -> str:
     envelope.last_error = ""
     envelope.save(update_fields=["attempts", "delivery", "sent_at", "last_error"])
     return envelope.delivery
+
+
+class AcknowledgementsNotSent(Exception):
+    """Some acknowledgements of a batch could not be sent; the job fails with their list (the
+    others went out, and running the job again sends only what is missing)."""
+
+
+def send_acknowledgements(ticket_ids: list[int]) -> int:
+    """Acknowledge the tickets one ingest batch created; returns how many were sent."""
+    sent, failed = 0, []
+    for ticket_id in ticket_ids:
+        try:
+            sent += send_acknowledgement(ticket_id)
+        except (smtplib.SMTPException, OSError) as error:
+            logger.warning("acknowledgement of ticket #%s not sent: %s", ticket_id, error)
+            failed.append(f"#{ticket_id}: {error}")
+    if failed:
+        raise AcknowledgementsNotSent("; ".join(failed))
+    return sent
 
 
 def send_acknowledgement(ticket_id: int) -> bool:

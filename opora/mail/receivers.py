@@ -1,11 +1,11 @@
-"""The e-mail channel listens to ticket events: replies go out by mail, new e-mail tickets are acknowledged."""
+"""The e-mail channel listens to ticket events: replies go out by mail. (New e-mail tickets are
+acknowledged by the ingest itself, one job per batch: opora/mail/ingest.py.)"""
 
-from django.db import transaction
 from django.dispatch import receiver
 
 from opora.messengers import services as messengers
 from opora.tickets.models import Channel, MessageKind
-from opora.tickets.signals import message_added, ticket_created
+from opora.tickets.signals import message_added
 
 from . import outbound
 
@@ -23,11 +23,3 @@ def reply_by_email(sender, ticket, message, actor, **kwargs) -> None:
         and ticket.channel not in messengers.CHANNEL_OF.values()
     ):
         outbound.queue_reply(message)
-
-
-@receiver(ticket_created, dispatch_uid="mail.acknowledge")
-def acknowledge(sender, ticket, message, actor, **kwargs) -> None:
-    if ticket.channel == Channel.EMAIL and actor.via == "email" and ticket.customer.email:
-        from .tasks import send_acknowledgement
-
-        transaction.on_commit(lambda: send_acknowledgement.enqueue(ticket.pk))

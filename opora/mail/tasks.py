@@ -11,8 +11,8 @@ def send_envelope(envelope_id: int) -> str:
 
 
 @task()
-def send_acknowledgement(ticket_id: int) -> bool:
-    return outbound.send_acknowledgement(ticket_id)
+def send_acknowledgements(ticket_ids: list[int]) -> int:
+    return outbound.send_acknowledgements(ticket_ids)
 
 
 @task()

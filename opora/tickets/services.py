@@ -162,45 +162,55 @@ def _set_tags(ticket: Ticket, names: Iterable[str]) -> None:
     ticket.tags.set(tags)
 
 
-@transaction.atomic
 def create_ticket(data: NewTicket, actor: Actor) -> Ticket:
+    return open_ticket(data, actor)[0]
+
+
+def open_ticket(data: NewTicket, actor: Actor) -> tuple[Ticket, Message]:
+    """Create a ticket with its first message; returns both (bulk paths would read it back)."""
     subject = _require_text(data.subject, "subject", _("Subject"))
     body = _require_text(data.body, "body", _("Message"))
     for incoming in data.files:
         check_file(incoming)
     custom_fields = clean_custom_fields(data.custom_fields)
-    ticket = Ticket.objects.create(
-        subject=subject[:250],
-        customer=data.customer,
-        organisation=data.customer.organisation,
-        channel=data.channel,
-        priority=data.priority,
-        type=data.type,
-        reason=data.reason,
-        team=data.team or _default_team(),
-        assignee=data.assignee,
-        product=data.product,
-        serial_number=data.serial_number,
-        custom_fields=custom_fields,
-        status=Status.OPEN if data.assignee else Status.NEW,
-    )
-    if data.tags:
-        _set_tags(ticket, data.tags)
-    audit(ticket, actor, AuditAction.CREATED, new=ticket.subject)
-    from_customer = actor.customer is not None or actor.user is None or not actor.user.is_agent_like
-    message = Message.objects.create(
-        ticket=ticket,
-        kind=MessageKind.REPLY,
-        channel=data.channel,
-        author_customer=data.customer if from_customer else None,
-        author_user=None if from_customer else actor.user,
-        body=body,
-        body_html=sanitize_html(data.body_html) if data.body_html else "",
-        quoted_text=data.quoted_text,
-    )
-    store_files(message, data.files)
-    signals.ticket_created.send(sender=Ticket, ticket=ticket, message=message, actor=actor)
-    return ticket
+    # Refusals come before the transaction: what follows only fails on a database error, which
+    # spoils a caller's enclosing transaction anyway, so it saves no savepoint of its own (a
+    # batch of inbound mail would pay two statements a ticket for one).
+    with transaction.atomic(savepoint=False):
+        ticket = Ticket.objects.create(
+            subject=subject[:250],
+            customer=data.customer,
+            organisation=data.customer.organisation,
+            channel=data.channel,
+            priority=data.priority,
+            type=data.type,
+            reason=data.reason,
+            team=data.team or _default_team(),
+            assignee=data.assignee,
+            product=data.product,
+            serial_number=data.serial_number,
+            custom_fields=custom_fields,
+            status=Status.OPEN if data.assignee else Status.NEW,
+        )
+        if data.tags:
+            _set_tags(ticket, data.tags)
+        audit(ticket, actor, AuditAction.CREATED, new=ticket.subject)
+        from_customer = (
+            actor.customer is not None or actor.user is None or not actor.user.is_agent_like
+        )
+        message = Message.objects.create(
+            ticket=ticket,
+            kind=MessageKind.REPLY,
+            channel=data.channel,
+            author_customer=data.customer if from_customer else None,
+            author_user=None if from_customer else actor.user,
+            body=body,
+            body_html=sanitize_html(data.body_html) if data.body_html else "",
+            quoted_text=data.quoted_text,
+        )
+        store_files(message, data.files)
+        signals.ticket_created.send(sender=Ticket, ticket=ticket, message=message, actor=actor)
+    return ticket, message
 
 
 def check_author(ticket: Ticket, actor: Actor, kind: str = MessageKind.REPLY) -> None:

@@ -13,11 +13,15 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from django.test import Client
+from django_tasks_db.models import DBTaskResult
 from imapclient import IMAPClient
 
 from opora.mail.imap import poll
+from opora.mail.ingest import ingest_many
 from opora.mail.models import Delivery, EmailEnvelope, Mailbox
+from opora.mail.outbound import AcknowledgementsNotSent
 from opora.mail.smtpd import IngestHandler, make_controller
+from opora.mail.tasks import send_acknowledgements
 from opora.tickets import services
 from opora.tickets.models import Ticket
 
@@ -37,6 +41,16 @@ class Sink:
         return "250 OK"
 
 
+class RefusingSink(Sink):
+    """A customer's server that knows some of its users no more."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("gone@"):
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
 @pytest.fixture
 def endpoint(mailbox):
     port = free_port()
@@ -48,7 +62,15 @@ def endpoint(mailbox):
 
 @pytest.fixture
 def sink(settings):
-    receiver = Sink()
+    yield from _serve(settings, Sink())
+
+
+@pytest.fixture
+def refusing_sink(settings):
+    yield from _serve(settings, RefusingSink())
+
+
+def _serve(settings, receiver: Sink):
     port = free_port()
     controller = Controller(receiver, hostname="127.0.0.1", port=port)
     controller.start()
@@ -129,6 +151,29 @@ def test_unknown_recipient_is_refused_at_rcpt(endpoint):
         )
     assert refused.value.recipients["nobody@opora.test"][0] == 550
     assert Ticket.objects.count() == 0
+
+
+def test_a_batch_is_acknowledged_by_one_job_that_fails_only_for_a_refused_address(
+    mailbox, refusing_sink, settings
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    letters = []
+    for address in ["ok@client.example", "gone@client.example"]:
+        letter = customer_mail("Вопрос", f"Текст от {address}")
+        letter.replace_header("From", address)
+        letters.append(bytes(letter))
+    results = ingest_many(letters, via="smtp")
+    created = [result.ticket_id for result in results]
+    job = DBTaskResult.objects.get()
+    assert job.task_path.endswith("send_acknowledgements") and job.args_kwargs["args"] == [created]
+    # The worker runs it: the reachable customer has the mail, the job fails naming the other.
+    with pytest.raises(AcknowledgementsNotSent, match=f"#{created[1]}: .*550"):
+        send_acknowledgements.call(*job.args_kwargs["args"])
+    assert [sent["To"] for sent in refusing_sink.received] == ["ok@client.example"]
+    # Run again, it sends only what is still missing.
+    with pytest.raises(AcknowledgementsNotSent):
+        send_acknowledgements.call(*job.args_kwargs["args"])
+    assert len(refusing_sink.received) == 1
 
 
 def test_delivery_failure_is_retried_then_shown_on_the_message(
