@@ -191,6 +191,8 @@ def _customer_replied(ticket: Ticket, at: datetime) -> None:
 
 
 def record_change(ticket: Ticket, changes: Mapping[str, tuple[Any, Any]]) -> None:
+    if "status" not in changes and not TICKET_FIELDS_READ & changes.keys():
+        return  # an assignment, a new team: nothing the clock or its policy reads
     if (sla := _clock_of(ticket)) is None:
         return
     now = timezone.now()
