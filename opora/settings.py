@@ -147,6 +147,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif POOL_MAX_CONNECTIONS := int(os.environ.get("OPORA_DB_POOL_MAX", "0")):
+    # A pool of PostgreSQL connections per process, for ASGI (`opora serve` sets this for
+    # daphne): there every HTTP request runs in a thread of its own, whose persistent connection
+    # would outlive it (Django ticket #33497), so without a pool each request connects anew.
+    # gunicorn's one-thread workers keep a persistent connection instead (CONN_MAX_AGE).
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(2, POOL_MAX_CONNECTIONS),
+        "max_size": POOL_MAX_CONNECTIONS,
+        "timeout": 30,  # seconds a request waits for a free connection before it fails
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # a pooled connection goes back after each request
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -4,6 +4,7 @@ Both are thin: they check who is talking, call :mod:`.services` and pass the eve
 channel layer on to the browser. Protocol: docs/chat.md.
 """
 
+import asyncio
 import functools
 import logging
 import os
@@ -15,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.db import close_old_connections, connections
@@ -26,7 +28,7 @@ from opora.accounts.models import Team, User
 from opora.core.errors import NotFound, OporaError
 from opora.tickets.access import visible_tickets
 
-from . import events, services
+from . import events, services, tasks
 from .models import ChatSession, ChatStatus
 
 # Close codes: 4403 refused (bad token, not an agent).
@@ -35,11 +37,8 @@ REFUSED = 4403
 DATABASE_THREADS = ThreadPoolExecutor(
     max_workers=int(os.environ.get("OPORA_CHAT_DB_THREADS", "4")), thread_name_prefix="chat-db"
 )
-# Filing lines into their tickets (services.file_lines) has a thread of its own, so that the
-# round trips on DATABASE_THREADS never wait behind it.
-TIMELINE_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-timeline")
-# Chats whose filing is scheduled and has not started yet: one run files all their lines.
-filing_scheduled: set[int] = set()
+# Seconds a process gathers the chats that had lines before handing them to one filing job.
+FILING_DELAY = float(os.environ.get("OPORA_CHAT_FILING_DELAY", "1"))
 # A connection that served a chat call this recently (seconds) is not checked with a query of
 # its own before the next one (CONN_HEALTH_CHECKS): under load those checks took a fifth of
 # these threads' database time. One that breaks during a call is still closed after it.
@@ -72,14 +71,39 @@ def _database_work(function: Callable, language: str) -> Callable[[], Any]:
     return run
 
 
-def _file_lines(session: ChatSession) -> None:
-    filing_scheduled.discard(session.pk)  # before reading: a line posted from now on runs again
-    services.file_lines(session)
+class FilingRequests:
+    """The chats of this process that have lines not yet handed to a filing job.
+
+    Filing a line into its ticket (services.file_lines: 15–18 queries against the round trip's
+    4, ~10 ms of CPU) in this process took most of a core at 100 lines/s and, through the GIL,
+    made the round trips wait (bench/chat.py). So `opora worker` files them
+    (tasks.file_chat_lines), one job for the chats that had lines in the last FILING_DELAY
+    seconds. A job is enqueued after its lines committed, so it finds them; filing is
+    idempotent, so lines met by an earlier job are not filed twice."""
+
+    def __init__(self) -> None:
+        self.chat_ids: set[int] = set()
+        self.timer: asyncio.TimerHandle | None = None
+
+    def add(self, chat_id: int) -> None:
+        self.chat_ids.add(chat_id)
+        if self.timer is None:
+            self.timer = asyncio.get_running_loop().call_later(FILING_DELAY, self.enqueue)
+
+    def enqueue(self) -> None:
+        chat_ids, self.chat_ids, self.timer = sorted(self.chat_ids), set(), None
+        job = functools.partial(tasks.file_chat_lines.enqueue, chat_ids)
+        work = _database_work(job, settings.LANGUAGE_CODE)
+        DATABASE_THREADS.submit(work).add_done_callback(_log_failure)
+
+
+filing_requests = FilingRequests()
 
 
 def _log_failure(future: Future) -> None:
+    # The lines of a job not enqueued are filed when their chat is next taken or ended.
     if future.exception() is not None:
-        logger.error("Filing chat lines failed", exc_info=future.exception())
+        logger.error("Enqueueing a chat filing job failed", exc_info=future.exception())
 
 
 def _language(code: str | None) -> str:
@@ -105,6 +129,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     language = "ru"
 
+    async def dispatch(self, message: dict) -> None:
+        # Channels' own dispatch first hops to its one shared sync thread to close that thread's
+        # stale database connections, for every event of every socket; this consumer does no
+        # database work there (see call), so the hop only queued the events behind each other.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def call(self, function: Callable, *args, **kwargs) -> Any:
         run = _database_work(functools.partial(function, *args, **kwargs), self.language)
         # Each call is its own transaction: chats need not queue behind one another in a
@@ -113,12 +146,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def post_line(self, session: ChatSession, body: str, agent: User | None = None) -> None:
         await self.call(services.post_line, session, body, agent=agent)
-        # Broadcast already; the ticket's copy is not awaited, since this consumer handles one
-        # event at a time and the line coming back to this very socket would wait for it.
-        if session.pk not in filing_scheduled:
-            filing_scheduled.add(session.pk)
-            work = _database_work(functools.partial(_file_lines, session), self.language)
-            TIMELINE_THREAD.submit(work).add_done_callback(_log_failure)
+        # Broadcast already; its copy on the ticket follows in the background.
+        filing_requests.add(session.pk)
 
     async def send_error(self, error: OporaError, chat_id: int | None = None) -> None:
         await self.send_json(

@@ -117,6 +117,14 @@ class ChatLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "seq"], name="chat_line_unique_seq")
         ]
+        indexes = [
+            # Lines not on their ticket yet: a handful at any time, swept by the scheduler.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(message__isnull=True) & ~models.Q(kind=LineKind.SYSTEM),
+                name="chat_line_unfiled",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.session_id}#{self.seq}"

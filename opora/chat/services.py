@@ -4,8 +4,9 @@ Every chat line is also a ticket Message (through opora.tickets.services), so th
 ticket's timeline. Live updates go out through the channel layer only after the transaction
 commits (see :mod:`.events`), so nobody is told about a line that was rolled back.
 
-A line is stored, numbered and broadcast first (``post_line``, one small transaction: the round
-trip people wait on) and filed into the ticket right after (``file_lines``), off that path.
+A line is numbered, stored and broadcast first (``post_line``, one small transaction: the round
+trip people wait on) and filed into the ticket by a background job (``file_chats``), off that
+path.
 """
 
 import logging
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -212,13 +213,11 @@ def _locked(session: ChatSession) -> ChatSession:
     )
 
 
-def _append(session: ChatSession, kind: str, author_name: str, body: str) -> ChatLine:
-    """Number the line within its (locked) chat and tell everyone in the chat once committed."""
-    session.last_seq += 1
-    session.save(update_fields=["last_seq"])
+def _store(session_id: int, seq: int, kind: str, author_name: str, body: str) -> ChatLine:
+    """Store a numbered line and tell everyone in the chat once committed."""
     line = ChatLine.objects.create(
-        session=session,
-        seq=session.last_seq,
+        session_id=session_id,
+        seq=seq,
         kind=kind,
         author_name=author_name,
         body=body,
@@ -228,29 +227,48 @@ def _append(session: ChatSession, kind: str, author_name: str, body: str) -> Cha
     return line
 
 
+def _append(session: ChatSession, kind: str, author_name: str, body: str) -> ChatLine:
+    """Number the line within its (locked) chat and store it."""
+    session.last_seq += 1
+    session.save(update_fields=["last_seq"])
+    return _store(session.pk, session.last_seq, kind, author_name, body)
+
+
+def _next_seq(session: ChatSession, agent: User | None) -> int:
+    """The number of the chat's next line, in one statement whose row lock holds the chat
+    until the transaction ends (the ORM would read under a lock and then write: two). Refused
+    when the chat has ended or, for an agent's line, is no longer that agent's."""
+    condition, params = "status <> %s", [ChatStatus.ENDED]
+    if agent is not None:
+        condition, params = f"{condition} AND agent_id = %s", [*params, agent.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(ChatSession._meta.db_table)} "
+            f"SET last_seq = last_seq + 1 WHERE id = %s AND {condition} RETURNING last_seq",
+            [session.pk, *params],
+        )
+        numbered = cursor.fetchone()
+    if numbered is not None:
+        return numbered[0]
+    if ChatSession.objects.filter(pk=session.pk, status=ChatStatus.ENDED).exists():
+        raise InvalidTransition(_("This chat has ended"), code="chat_ended")
+    raise Forbidden(_("Only the agent handling this chat may write in it"))
+
+
 @transaction.atomic
 def post_line(session: ChatSession, body: str, *, agent: User | None = None) -> ChatLine:
-    """A line from the customer (agent=None) or from the chat's agent, stored, numbered and
-    broadcast once committed: the round trip people wait on. It reaches the ticket timeline
-    through :func:`file_lines`, which the caller runs next (a ticket message costs three times
-    the queries of the line). ``session`` is the caller's: its ticket and customer are not
-    read again."""
+    """A line from the customer (agent=None) or from the chat's agent, numbered, stored and
+    broadcast once committed: the round trip people wait on, two statements. It reaches the
+    ticket timeline through :func:`file_lines`, in a background job (a ticket message costs
+    four times the queries of the line). ``session`` is the caller's: its ticket and customer
+    are not read again."""
     body = _clean_body(body)
-    # The lock reads only what numbering needs; the rest of a chat row is not worth a join here.
-    locked = (
-        ChatSession.objects.select_for_update()
-        .only("status", "agent", "last_seq")
-        .get(pk=session.pk)
-    )
-    if locked.status == ChatStatus.ENDED:
-        raise InvalidTransition(_("This chat has ended"), code="chat_ended")
+    seq = _next_seq(session, agent)
     if agent is None:
-        return _append(locked, LineKind.CUSTOMER, session.ticket.customer.name, body)
-    if locked.agent_id != agent.pk:
-        raise Forbidden(_("Only the agent handling this chat may write in it"))
+        return _store(session.pk, seq, LineKind.CUSTOMER, session.ticket.customer.name, body)
     # Refused now, as filing it would be, rather than shown and then missing from the ticket.
     ticket_services.check_author(session.ticket, ticket_services.Actor(user=agent, via="chat"))
-    return _append(locked, LineKind.AGENT, agent.first_name or agent.username, body)
+    return _store(session.pk, seq, LineKind.AGENT, agent.first_name or agent.username, body)
 
 
 @transaction.atomic
@@ -284,6 +302,43 @@ def file_lines(session: ChatSession) -> int:
         ChatLine.objects.filter(pk=line.pk).update(message=message)
         filed += 1
     return filed
+
+
+def file_chats(chat_ids: list[int]) -> int:
+    """File the pending lines of several chats (one background job for all the chats a server
+    process saw lines in lately), a transaction per chat; returns how many lines."""
+    filed = 0
+    for session in ChatSession.objects.filter(pk__in=chat_ids).order_by("pk"):
+        try:
+            filed += file_lines(session)
+        except Exception:
+            # One chat failing must not hold up the rest of the batch; its lines stay pending
+            # and are filed by its next job, or at the latest when the chat changes hands or ends.
+            logger.exception("Filing the lines of chat %s failed", session.pk)
+    return filed
+
+
+# A line its server process did not hand to a filing job (killed within that second) is filed by
+# the scheduler once it is this old; one refused by its ticket is tried again until it is
+# UNFILED_SWEEP_UNTIL old, then left to the chat's end (which files what is pending) and the log.
+UNFILED_SWEEP_AFTER = timedelta(minutes=1)
+UNFILED_SWEEP_UNTIL = timedelta(minutes=5)
+
+
+def file_stragglers(now: datetime | None = None) -> int:
+    """File the lines left off their tickets for over a minute (a periodic job)."""
+    now = now or timezone.now()
+    chat_ids = (
+        ChatLine.objects.filter(
+            message__isnull=True,
+            created_at__lte=now - UNFILED_SWEEP_AFTER,
+            created_at__gt=now - UNFILED_SWEEP_UNTIL,
+        )
+        .exclude(kind=LineKind.SYSTEM)
+        .values_list("session_id", flat=True)
+        .distinct()
+    )
+    return file_chats(list(chat_ids))
 
 
 def lines_after(session: ChatSession, seq: int) -> list[ChatLine]:

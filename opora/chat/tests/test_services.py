@@ -99,9 +99,9 @@ def test_the_round_trip_stores_only_the_line(team_alpha, anna):
     for agent in (None, anna):
         with CaptureQueriesContext(connection) as round_trip:
             line = services.post_line(session, "a line", agent=agent)
-        # Lock the chat, number the line, store it: the ticket message comes after.
+        # Number the line (locking the chat), store it: the ticket message comes after.
         statements = [q["sql"] for q in round_trip.captured_queries]
-        assert len([sql for sql in statements if not TRANSACTION_CONTROL.match(sql)]) == 3
+        assert len([sql for sql in statements if not TRANSACTION_CONTROL.match(sql)]) == 2
         assert line.message is None
 
 
@@ -127,6 +127,34 @@ def test_lines_are_filed_into_the_ticket_once_in_order_and_dated_when_written(te
         assert (line.message.body, line.message.created_at) == (line.body, line.created_at)
     session.ticket.refresh_from_db()
     assert session.ticket.first_response_at == lines[1].created_at
+
+
+def test_one_job_files_the_lines_of_several_chats(team_alpha):
+    first, second = services.start_chat("Ann", "", "one"), services.start_chat("Bob", "", "uno")
+    for session, body in [(first, "two"), (second, "dos"), (second, "tres")]:
+        services.post_line(session, body)
+
+    assert services.file_chats([first.pk, second.pk, 0]) == 3  # a chat since deleted: skipped
+    assert services.file_chats([first.pk, second.pk]) == 0
+    assert ChatLine.objects.filter(message__isnull=True).count() == 0
+
+
+def test_the_scheduler_files_lines_no_job_was_enqueued_for(team_alpha):
+    """A server killed before handing its last second's lines to a job: a minute later the
+    scheduler's sweep files them; fresh lines (their job is on its way) and old ones are left."""
+    stranded, fresh = services.start_chat("Ann", "", "one"), services.start_chat("Bob", "", "uno")
+    services.post_line(stranded, "lost with the server")
+    services.post_line(fresh, "just written")
+    now = ChatLine.objects.get(body="just written").created_at
+    ChatLine.objects.filter(body="lost with the server").update(
+        created_at=now - timedelta(minutes=2)
+    )
+
+    assert services.file_stragglers(now) == 1
+    assert services.file_stragglers(now) == 0
+    unfiled = ChatLine.objects.filter(message__isnull=True).exclude(kind=LineKind.SYSTEM)
+    assert list(unfiled.values_list("body", flat=True)) == ["just written"]
+    assert services.file_stragglers(now + timedelta(minutes=10)) == 0  # past the sweep's reach
 
 
 def test_a_chat_is_all_on_its_ticket_when_it_changes_hands_or_ends(team_alpha, anna, lead):

@@ -6,6 +6,7 @@ import types
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import get_resolver
 from django.utils import timezone
 
 from opora.chat import services
@@ -40,6 +41,9 @@ def test_widget_config_speaks_the_asked_language_and_shows_outage_banners(client
 
 
 def test_widget_config_works_without_the_incidents_banners(client, monkeypatch):
+    # The URLconf (which imports the incidents API) is loaded before the import is made to fail;
+    # a test run first on its worker would otherwise fail while loading it.
+    get_resolver().url_patterns  # noqa: B018
     monkeypatch.setitem(sys.modules, "opora.incidents.services", None)  # import fails
     assert client.get("/chat/widget/config/?lang=en").json()["banners"] == []
 

@@ -18,6 +18,7 @@ PERIODIC_JOBS: list[tuple[str, int]] = [
     ("opora.automation.services.run_automations", 60),
     ("opora.mail.ingest.retry_spooled", 60),
     ("opora.mail.imap.poll_all", 60),
+    ("opora.chat.services.file_stragglers", 60),
     ("opora.feedback.services.send_reminders", 3600),
     ("opora.feedback.services.schedule_nps_today", 3600),
     ("opora.api.idempotency.forget_old_keys", 3600),

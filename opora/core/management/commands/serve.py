@@ -14,6 +14,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+# PostgreSQL connections per daphne process: the chat's database threads keep theirs
+# (OPORA_CHAT_DB_THREADS, 4), HTTP requests share the rest.
+DAPHNE_DB_CONNECTIONS = 12
+
 
 class Command(BaseCommand):
     help = "Serve Opora with daphne (ASGI, production); --wsgi for gunicorn"
@@ -71,8 +75,10 @@ class Command(BaseCommand):
             raise CommandError("daphne is not installed")
         if not settings.REDIS_URL:
             workers = 1
-        # Under ASGI a persistent connection stays with a worker thread (Django ticket #33497).
+        # Under ASGI a persistent connection stays with a worker thread (Django ticket #33497):
+        # requests take a PostgreSQL connection from a pool per process instead (settings).
         os.environ.setdefault("DB_CONN_MAX_AGE", "0")
+        os.environ.setdefault("OPORA_DB_POOL_MAX", str(DAPHNE_DB_CONNECTIONS))
         host, _sep, port = bind.rpartition(":")
         listener = socket.create_server((host or "127.0.0.1", int(port)), backlog=2048)
         listener.set_inheritable(True)
