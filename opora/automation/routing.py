@@ -93,16 +93,17 @@ def _open_load() -> Subquery:
 
 
 def available_agents(team: Team, routing: TeamRouting) -> QuerySet[User]:
-    """Members who may take a ticket now, each annotated with ``open_load``."""
-    agents = (
-        team.members.filter(
-            is_active=True,
-            role__in=ASSIGNABLE_ROLES,
-            agent_status__status=Availability.ONLINE,
-        )
-        .annotate(open_load=Coalesce(_open_load(), Value(0)))
-        .order_by("pk")
-    )
+    """Members who may take a ticket now, each annotated with ``open_load`` where the strategy
+    or the team's cap reads it (round-robin without a cap does not: counting every agent's open
+    tickets was most of that query's cost)."""
+    agents = team.members.filter(
+        is_active=True,
+        role__in=ASSIGNABLE_ROLES,
+        agent_status__status=Availability.ONLINE,
+    ).order_by("pk")
+    if routing.strategy == Strategy.ROUND_ROBIN and not routing.max_open_tickets_per_agent:
+        return agents
+    agents = agents.annotate(open_load=Coalesce(_open_load(), Value(0)))
     if routing.max_open_tickets_per_agent:
         agents = agents.filter(open_load__lt=routing.max_open_tickets_per_agent)
     return agents
