@@ -115,6 +115,26 @@ def test_round_robin_rotates_through_online_agents(route_alpha, make_agent, caro
     assert TeamRouting.objects.get().last_assigned == agents[0]
 
 
+@pytest.mark.parametrize(
+    ("strategy", "cap", "counted"),
+    [
+        (Strategy.ROUND_ROBIN, None, False),
+        (Strategy.ROUND_ROBIN, 5, True),
+        (Strategy.LEAST_LOAD, None, True),
+    ],
+)
+def test_open_tickets_are_counted_only_where_they_decide(
+    route_alpha, make_agent, strategy, cap, counted
+):
+    """Counting every agent's open tickets was most of an assignment's cost: plain round-robin
+    never reads it."""
+    route_alpha(strategy, cap)
+    make_agent("ada")
+    routing_row = TeamRouting.objects.select_related("team").get()
+    sql = str(routing.available_agents(routing_row.team, routing_row).query).upper()
+    assert ("COUNT(" in sql) is counted
+
+
 def test_round_robin_pointer_is_shared_through_the_database(
     route_alpha, make_agent, carol, make_ticket
 ):
