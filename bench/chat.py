@@ -38,6 +38,7 @@ from contextlib import closing
 from pathlib import Path
 
 import websockets
+from common import cpu_seconds
 
 from opora.core.management.commands.serve import DAPHNE_DB_CONNECTIONS
 
@@ -123,12 +124,6 @@ def wait_for_filing(sqlite_dir: str | None) -> tuple[int, float]:
     ):
         time.sleep(1)
     return unfiled, time.monotonic() - started
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time a process has used so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen:

@@ -30,6 +30,8 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
+from common import cpu_seconds
+
 BAR_PER_SECOND = 200
 DESKS = ("mailbox", "configured")
 ROOT = Path(__file__).resolve().parents[1]
@@ -176,8 +178,7 @@ def _cpu_seconds() -> float:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             backend = cursor.fetchone()[0]
-        fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
-        used += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        used += cpu_seconds(backend)
     return used
 
 
