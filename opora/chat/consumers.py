@@ -101,7 +101,8 @@ filing_requests = FilingRequests()
 
 
 def _log_failure(future: Future) -> None:
-    # The lines of a job not enqueued are filed when their chat is next taken or ended.
+    # The lines of a job not enqueued are filed by the scheduler's sweep a minute later
+    # (services.file_stragglers), or sooner when their chat is next taken or ended.
     if future.exception() is not None:
         logger.error("Enqueueing a chat filing job failed", exc_info=future.exception())
 

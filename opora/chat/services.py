@@ -313,7 +313,8 @@ def file_chats(chat_ids: list[int]) -> int:
             filed += file_lines(session)
         except Exception:
             # One chat failing must not hold up the rest of the batch; its lines stay pending
-            # and are filed by its next job, or at the latest when the chat changes hands or ends.
+            # and are filed by its next job, the scheduler's sweep (file_stragglers) or when the
+            # chat changes hands or ends.
             logger.exception("Filing the lines of chat %s failed", session.pk)
     return filed
 
